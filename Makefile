@@ -1,0 +1,62 @@
+# poolcourse: every target creates .venv on first use and reuses it afterwards.
+# The README names these targets; .ci/run calls `make test`.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv demo test test-fast lint format lab generate validate bench clean
+
+help:
+	@echo "make demo      - tour / grading demo (creates .venv on first use)"
+	@echo "make test      - ruff + the whole test suite"
+	@echo "make test-fast - the suite without tests marked slow"
+	@echo "make lab       - open the course in JupyterLab (nbgrader toolbar included)"
+	@echo "make generate  - regenerate notebooks/ from solutions/"
+	@echo "make validate  - solutions pass all their tests, student notebooks pass none"
+	@echo "make bench     - benchmarks (pooling_ref vs Keras, grading throughput)"
+
+venv: $(STAMP)
+
+# The stamp depends on pyproject.toml, so a changed dependency list reinstalls;
+# an existing, up-to-date .venv is reused as it is.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m autograder demo
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check pooling_ref autograder tests benchmarks
+
+format: $(STAMP)
+	$(PY) -m ruff format pooling_ref autograder tests benchmarks
+	$(PY) -m ruff check --fix .
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+generate: $(STAMP)
+	$(PY) -m autograder generate
+
+validate: $(STAMP)
+	$(PY) -m autograder validate
+
+bench: $(STAMP)
+	$(PY) benchmarks/ref_vs_keras.py
+	$(PY) benchmarks/grading.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
