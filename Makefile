@@ -33,10 +33,10 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check pooling_ref autograder tests benchmarks
+	$(PY) -m ruff format --check .
 
 format: $(STAMP)
-	$(PY) -m ruff format pooling_ref autograder tests benchmarks
+	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
 test: lint
