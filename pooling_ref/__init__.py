@@ -1,9 +1,19 @@
 """pooling_ref: a NumPy reference for Keras' pooling, convolution and upsampling layers.
 
 Importing this package first keeps TensorFlow's start-up quiet (see ``_quiet``).
+Every function mirrors a Keras layer (argument names included), returns an
+array of the input's float dtype and never modifies its input.
 """
 
 from . import _quiet  # noqa: F401  (must run before anything imports TensorFlow)
 from ._args import conv_output_length, pooled_length
+from .pooling import average_pool1d, average_pool2d, max_pool1d, max_pool2d
 
-__all__ = ["conv_output_length", "pooled_length"]
+__all__ = [
+    "average_pool1d",
+    "average_pool2d",
+    "conv_output_length",
+    "max_pool1d",
+    "max_pool2d",
+    "pooled_length",
+]

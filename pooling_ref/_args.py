@@ -258,3 +258,75 @@ def conv_output_length(length, kernel_size, strides=1, padding="valid", dilation
         length, effective, padding, "dilated kernel", f"kernel_size={k}, dilation_rate={dilation}"
     )
     return output_length(length, k, stride, padding, dilation)
+
+
+def window_taps(
+    length: int, window: int, stride: int, padding: str, dilation: int = 1
+) -> tuple[int, list[tuple[int, int, int, int]]]:
+    """Which input step each window tap reads, without building a padded copy.
+
+    Output position ``i`` reads, at tap ``k`` (``0 <= k < window``), the input
+    step ``i * stride + k * dilation - left`` (``left`` from
+    :func:`padding_amounts`). Steps outside ``[0, length)`` are padding.
+
+    Returns
+    -------
+    out_length : int
+        :func:`output_length` of the axis.
+    taps : list of (k, lo, hi, start)
+        For each tap ``k`` that reads at least one real step: the outputs
+        ``lo <= i < hi`` whose tap lands inside the input, and the input step
+        ``start`` read by output ``lo``. Output ``lo + j`` reads step
+        ``start + j * stride``; the outputs outside ``[lo, hi)`` read padding.
+
+    Examples
+    --------
+    >>> window_taps(5, 2, 2, "same")  # same pads (0, 1): the last window is half padding
+    (3, [(0, 0, 3, 0), (1, 0, 2, 1)])
+    """
+    out = output_length(length, window, stride, padding, dilation)
+    left, _ = padding_amounts(length, window, stride, padding, dilation)
+    taps = []
+    for k in range(window):
+        offset = k * dilation - left  # input step read by output 0
+        lo = max(0, -(offset // stride))  # first i with i * stride + offset >= 0
+        hi = min(out, (length - 1 - offset) // stride + 1)  # first i past the input's end
+        if lo < hi:
+            taps.append((k, lo, hi, lo * stride + offset))
+    return out, taps
+
+
+_SPATIAL_NAMES = {1: ("steps",), 2: ("rows", "cols")}
+
+
+def layout(spatial_rank: int, data_format: str) -> str:
+    """Human-readable input layout, e.g. ``(batch, steps, channels)``."""
+    spatial = ", ".join(_SPATIAL_NAMES[spatial_rank])
+    if data_format == "channels_first":
+        return f"(batch, channels, {spatial})"
+    return f"(batch, {spatial}, channels)"
+
+
+def channels_last_input(
+    x, spatial_rank: int, data_format, name: str = "x"
+) -> tuple[np.ndarray, str]:
+    """Normalise ``data_format`` and ``x`` once, for every layer-like function.
+
+    Returns ``(x_channels_last, data_format)``: ``x`` as a float array of rank
+    ``spatial_rank + 2`` seen channels-last (a view of the input when no dtype
+    conversion is needed; never written to), and the lower-cased data format
+    needed to put the output back with :func:`from_channels_last`.
+    """
+    data_format = normalize_data_format(data_format)
+    arr = as_float_array(x, name, spatial_rank + 2, layout(spatial_rank, data_format))
+    return to_channels_last(arr, data_format), data_format
+
+
+def check_window_fits(spatial: tuple[int, ...], window, padding: str, received: str) -> None:
+    """Raise ``ValueError`` if a ``valid`` window is longer than the input along any axis.
+
+    ``window`` holds the (effective, i.e. dilated) window length per spatial
+    axis; ``received`` is the argument text for the message, e.g. ``"pool_size=5"``.
+    """
+    for length, w in zip(spatial, window, strict=True):
+        _window_check(length, w, padding, "window", received)

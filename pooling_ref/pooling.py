@@ -1,0 +1,225 @@
+"""Max and average pooling, 1D and 2D, exactly as Keras (TensorFlow backend) computes them.
+
+The public functions are thin: they normalise their arguments once (see
+:mod:`pooling_ref._args`) and call one private N-d core, :func:`_pool`.
+
+How the core works. Max and sum are *separable*: the max over a 2D window is
+the max over its rows of the max over its columns. So the core pools one
+spatial axis at a time. Along one axis, output ``i`` of a window of
+``pool_size`` taps reads the input steps ``i * strides + k - left`` for
+``k = 0 .. pool_size - 1`` (``left`` is the ``same`` padding on the left).
+Instead of building a padded copy, the core walks the taps: for tap ``k``
+the outputs that read a real step form one range, and the steps they read
+form one strided slice of the input. Max pooling takes ``np.maximum`` of the
+running result and that slice; average pooling adds the slice and counts,
+per output, how many real steps it has added.
+
+Semantics pinned against Keras 3 / TensorFlow 2.21 (``tests/test_pooling.py``):
+
+* output length: ``valid`` ``(length - pool_size) // strides + 1``,
+  ``same`` ``ceil(length / strides)``; ``strides=None`` means ``pool_size``.
+* ``same`` pads ``total // 2`` steps on the left and the rest on the right.
+* max pooling pads with ``-inf``: a padded step never wins, even when every
+  real value is negative.
+* average pooling with ``same`` divides by the number of *real* (unpadded)
+  steps in each window, not by ``pool_size``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._args import (
+    POOL_PADDINGS,
+    channels_last_input,
+    check_window_fits,
+    from_channels_last,
+    normalize_padding,
+    normalize_tuple,
+    window_taps,
+)
+
+
+def _axis_slice(ndim: int, axis: int, sl: slice) -> tuple[slice, ...]:
+    """Index tuple that applies ``sl`` to ``axis`` of an ``ndim``-d array."""
+    index = [slice(None)] * ndim
+    index[axis] = sl
+    return tuple(index)
+
+
+def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str, op: str):
+    """Pool ``x`` along one ``axis`` with a window of ``window`` steps.
+
+    ``op == "max"`` returns the window maxima; ``op == "sum"`` returns
+    ``(sums, counts)`` where ``counts[i]`` is the number of real steps in
+    window ``i`` (a 1D array, to be broadcast along ``axis``).
+    """
+    out_len, taps = window_taps(x.shape[axis], window, stride, padding)
+    shape = list(x.shape)
+    shape[axis] = out_len
+    out = np.empty(shape, dtype=x.dtype)
+    counts = np.zeros(out_len, dtype=np.int64)
+    # A tap that every output reads from a real step exists for any pooling
+    # window (the `same` padding is shorter than the window): start from it,
+    # so `out` is fully written before the partial taps are merged in.
+    taps = sorted(taps, key=lambda tap: (tap[1], -tap[2]))
+    for n, (_, lo, hi, start) in enumerate(taps):
+        src = x[_axis_slice(x.ndim, axis, slice(start, start + (hi - lo - 1) * stride + 1, stride))]
+        dst = out[_axis_slice(x.ndim, axis, slice(lo, hi))]
+        if n == 0:
+            np.copyto(dst, src)
+        elif op == "max":
+            np.maximum(dst, src, out=dst)
+        else:
+            np.add(dst, src, out=dst)
+        counts[lo:hi] += 1
+    if op == "max":
+        return out
+    return out, counts
+
+
+def _pool(x, spatial_rank, pool_size, strides, padding, data_format, op):
+    """The one pooling core: normalise, pool axis by axis, restore the layout."""
+    x, data_format = channels_last_input(x, spatial_rank, data_format)
+    pool = normalize_tuple(pool_size, spatial_rank, "pool_size")
+    strides = pool if strides is None else normalize_tuple(strides, spatial_rank, "strides")
+    padding = normalize_padding(padding, POOL_PADDINGS)
+    check_window_fits(x.shape[1:-1], pool, padding, f"pool_size={pool_size!r}")
+
+    y = x
+    for axis, (window, stride) in enumerate(zip(pool, strides, strict=True), start=1):
+        if op == "max":
+            y = _pool_axis(y, axis, window, stride, padding, "max")
+        else:
+            sums, counts = _pool_axis(y, axis, window, stride, padding, "sum")
+            shape = [1] * y.ndim
+            shape[axis] = -1
+            # divide by the real-element count (int -> float in the input's dtype)
+            y = np.divide(sums, counts.astype(sums.dtype).reshape(shape), out=sums)
+    return from_channels_last(y, data_format)
+
+
+# --------------------------------------------------------------------------
+# 1D
+# --------------------------------------------------------------------------
+def max_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
+    """Max pooling over steps, like ``keras.layers.MaxPooling1D``.
+
+    Parameters
+    ----------
+    x : (batch, steps, channels) ndarray, or (batch, channels, steps) with channels_first
+        Float arrays keep their dtype; integer/bool arrays are pooled as float32.
+    pool_size : int
+        Window length.
+    strides : int or None
+        Step between windows; ``None`` (default) means ``pool_size``.
+    padding : {"valid", "same"}
+        Case-insensitive. ``same`` pads ``total // 2`` steps on the left and the
+        rest on the right with ``-inf``, so padding never wins the max.
+    data_format : {"channels_last", "channels_first"}
+
+    Returns
+    -------
+    (batch, out_steps, channels) ndarray (channels_first: (batch, channels, out_steps))
+        ``y[b, i, c] = max_k x[b, i * strides + k - left, c]`` over the real steps of
+        the window, with ``out_steps = (steps - pool_size) // strides + 1`` (valid) or
+        ``ceil(steps / strides)`` (same).
+
+    Examples
+    --------
+    >>> x = np.array([[[0.7, -0.2, 0.1], [0.8, -0.3, 0.2], [0.2, -0.1, 0.4], [0.4, -0.4, 0.8]]])
+    >>> max_pool1d(x, pool_size=2, strides=1)
+    array([[[ 0.8, -0.2,  0.2],
+            [ 0.8, -0.1,  0.4],
+            [ 0.4, -0.1,  0.8]]])
+    """
+    return _pool(x, 1, pool_size, strides, padding, data_format, "max")
+
+
+def average_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
+    """Average pooling over steps, like ``keras.layers.AveragePooling1D``.
+
+    Parameters
+    ----------
+    x : (batch, steps, channels) ndarray, or (batch, channels, steps) with channels_first
+    pool_size : int
+    strides : int or None
+        ``None`` (default) means ``pool_size``.
+    padding : {"valid", "same"}
+        Case-insensitive. With ``same`` each window is divided by the number of
+        *real* steps it covers (padding is left out of the mean, as in Keras).
+    data_format : {"channels_last", "channels_first"}
+
+    Returns
+    -------
+    (batch, out_steps, channels) ndarray (channels_first: (batch, channels, out_steps))
+        ``y[b, i, c] = sum_k x[b, i * strides + k - left, c] / n_real(i)``, summing the
+        real steps of window ``i`` only; ``out_steps`` as in :func:`max_pool1d`.
+
+    Examples
+    --------
+    >>> x = np.array([[[1.0], [2.0], [3.0], [4.0], [5.0]]])
+    >>> average_pool1d(x, pool_size=2, padding="same")[0, :, 0]  # last window: 5 / 1
+    array([1.5, 3.5, 5. ])
+    """
+    return _pool(x, 1, pool_size, strides, padding, data_format, "average")
+
+
+# --------------------------------------------------------------------------
+# 2D
+# --------------------------------------------------------------------------
+def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", data_format="channels_last"):
+    """Max pooling over rows and columns, like ``keras.layers.MaxPooling2D``.
+
+    Parameters
+    ----------
+    x : (batch, rows, cols, channels) ndarray, or (batch, channels, rows, cols)
+    pool_size : int or (int, int)
+    strides : int, (int, int) or None
+        ``None`` (default) means ``pool_size``.
+    padding : {"valid", "same"}
+        Applied to each spatial axis independently, as in :func:`max_pool1d`.
+    data_format : {"channels_last", "channels_first"}
+
+    Returns
+    -------
+    (batch, out_rows, out_cols, channels) ndarray (or channels_first)
+        The maximum of each ``pool_size`` window; each output axis length follows
+        the 1D rule.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> max_pool2d(x)[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    return _pool(x, 2, pool_size, strides, padding, data_format, "max")
+
+
+def average_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", data_format="channels_last"):
+    """Average pooling over rows and columns, like ``keras.layers.AveragePooling2D``.
+
+    Parameters
+    ----------
+    x : (batch, rows, cols, channels) ndarray, or (batch, channels, rows, cols)
+    pool_size : int or (int, int)
+    strides : int, (int, int) or None
+        ``None`` (default) means ``pool_size``.
+    padding : {"valid", "same"}
+        With ``same`` each window is divided by its number of real elements.
+    data_format : {"channels_last", "channels_first"}
+
+    Returns
+    -------
+    (batch, out_rows, out_cols, channels) ndarray (or channels_first)
+        The mean of the real elements of each window.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> average_pool2d(x)[0, :, :, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    return _pool(x, 2, pool_size, strides, padding, data_format, "average")
