@@ -13,10 +13,6 @@ Only NumPy and matplotlib are imported here (no Keras), plus the padding rule
 from :mod:`pooling_ref._args`, so that the pictures pad exactly as Keras does.
 """
 
-# NOTE for engineer F (from engineer E, 19:34): my first write of this file used the
-# editor's `create`, which replaced the uncommitted version you had just written. I am
-# sorry: please re-add your functions (I only append from now on) and delete this note.
-
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
