@@ -44,3 +44,7 @@ c.IgnorePattern.pattern = (
     r"[IWE]\d{4} \d\d:\d\d|.*oneDNN custom operations|.*cpu_feature_guard|"
     r".*This TensorFlow binary is optimized)"
 )
+
+# ipykernel >= 7 logs a warning about unencrypted TCP on every kernel start to the
+# grader's terminal (not into the notebook); keep the instructor's terminal readable.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]

@@ -1,0 +1,5 @@
+"""``python -m autograder {generate,validate,grade,demo}``."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,230 @@
+"""The instructor's command line: ``python -m autograder {generate,validate,grade,demo}``.
+
+Examples
+--------
+::
+
+    python -m autograder generate            # notebooks/ <- solutions/ (nbgrader)
+    python -m autograder generate --check    # fail if notebooks/ or solutions/ would change
+    python -m autograder validate --jobs 2   # solutions pass all tests, students none
+    python -m autograder grade submitted/ --jobs 2
+    python -m autograder grade lms_export/ --db postgresql://grader@db/poolcourse
+    python -m autograder demo                # a throw-away course, graded end to end
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .course import REPO_ROOT, Course, ensure_bin_on_path
+
+
+def _course(args) -> Course:
+    root = Path(args.course).resolve()
+    if not (root / "solutions").is_dir():
+        raise SystemExit(f"error: no solutions/ folder in the course. Received: --course={root}")
+    return Course(root)
+
+
+def _jobs(value: str) -> int:
+    jobs = int(value)
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1. Received: --jobs={value}")
+    return jobs
+
+
+def cmd_generate(args) -> int:
+    from .course import generate
+
+    course = _course(args)
+    report = generate(course, args.assignments, check=args.check)
+    print(report.summary(course.root))
+    if not course.assignments():
+        print(f"(no notebooks in {course.solutions_dir})")
+    return 0 if report.ok else 1
+
+
+def cmd_validate(args) -> int:
+    from .course import validate
+
+    course = _course(args)
+    ids = course.select(args.assignments)
+    if not ids:
+        print(f"validate: no notebooks in {course.solutions_dir}")
+        return 0
+    print(f"validate: {len(ids)} assignment(s), {args.jobs} at once ...", flush=True)
+    start = time.perf_counter()
+    results = validate(course, ids, jobs=args.jobs)
+    for result in results:
+        print(result.line(course.root))
+    bad = [r for r in results if not r.ok]
+    seconds = time.perf_counter() - start
+    if bad:
+        print(f"validate: {len(bad)} of {len(results)} notebook(s) FAILED ({seconds:.0f} s)")
+        return 1
+    print(f"validate: all {len(results)} notebook(s) as expected ({seconds:.0f} s)")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from .grading import grade
+
+    course = _course(args)
+    summary = grade(
+        args.submissions,
+        course=course,
+        jobs=args.jobs,
+        db_url=args.db,
+        out=args.out,
+        force=args.force,
+        progress=not args.quiet,
+    )
+    print(summary.text())
+    return 0 if summary.ok else 1
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(course=_course(args), jobs=args.jobs, keep=args.keep)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    default_jobs = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description=(
+            "Instructor tools for the poolcourse nbgrader course: generate the student "
+            "notebooks, validate them, grade a class in parallel, run a demo."
+        ),
+        epilog="Run `python -m autograder <command> --help` for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    def add(name, help, func, description):
+        p = sub.add_parser(name, help=help, description=description)
+        p.add_argument(
+            "--course",
+            default=str(REPO_ROOT),
+            metavar="DIR",
+            help="course directory holding solutions/ and notebooks/ (default: this repository)",
+        )
+        p.set_defaults(func=func)
+        return p
+
+    p = add(
+        "generate",
+        "regenerate notebooks/ from solutions/ (nbgrader generate_assignment)",
+        cmd_generate,
+        "Regenerate the student notebooks notebooks/<id>/<id>.ipynb from "
+        "solutions/<id>/<id>.ipynb with nbgrader generate_assignment. Deterministic: an "
+        "unchanged source gives a byte-identical student notebook. Also strips the "
+        "solution notebooks (outputs, execution counts, kernelspec).",
+    )
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if solutions/ or notebooks/ would change",
+    )
+
+    p = add(
+        "validate",
+        "solutions pass all their tests, student notebooks pass none",
+        cmd_validate,
+        "Run `nbgrader validate` on every solution notebook (must pass every test) and "
+        "`nbgrader validate --invert` on every student notebook (must pass none). "
+        "Exit 1 if any notebook does not behave.",
+    )
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=default_jobs,
+        help=f"notebooks run at once (default: {default_jobs}, the number of cores)",
+    )
+
+    p = add(
+        "grade",
+        "autograde a class in parallel into the nbgrader gradebook",
+        cmd_grade,
+        "Autograde SUBMISSIONS with nbgrader's autograde machinery (locked and test "
+        "cells restored from the gradebook, hidden tests put back), N submissions at "
+        "once, each in its own process and scratch folder. Grades go to nbgrader's "
+        "gradebook; grades.csv, HTML feedback and a score-distribution plot go to --out. "
+        "Re-running grades only what is missing; submissions are never modified.",
+    )
+    p.add_argument(
+        "submissions",
+        metavar="SUBMISSIONS",
+        help=(
+            "nbgrader layout <dir>/<student>/<assignment>/<notebook>.ipynb, or a flat "
+            "folder of <student>_<notebook>.ipynb files as exported by an LMS"
+        ),
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=default_jobs,
+        help=f"submissions graded at once (default: {default_jobs}, the number of cores)",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help=(
+            "gradebook as an SQLAlchemy URL, e.g. postgresql://user@host/poolcourse "
+            "(default: sqlite:///<course>/gradebook.db)"
+        ),
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="where grades.csv, feedback/, autograded/ and the plot go "
+        "(default: <course>/grading-output)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="regrade everything, not only what is missing"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    p = add(
+        "demo",
+        "grade sample submissions in a throw-away course",
+        cmd_demo,
+        "Build a throw-away course in a temporary folder, generate the student "
+        "notebooks, grade a bundled set of sample submissions (a correct one written "
+        "differently from the solution, a blank one, partially correct ones with "
+        "typical mistakes), print the gradebook table and where feedback and plot are.",
+    )
+    p.add_argument(
+        "--jobs", "-j", type=_jobs, default=default_jobs, help="submissions graded at once"
+    )
+    p.add_argument(
+        "--keep",
+        metavar="DIR",
+        default=None,
+        help="build the demo course in DIR and keep it (default: a temporary folder)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m autograder`` and ``poolcourse-grade``."""
+    ensure_bin_on_path()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: re-run the same command to continue where it stopped", file=sys.stderr)
+        return 130
