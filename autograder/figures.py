@@ -261,6 +261,14 @@ def plot_input_output(
     return fig
 
 
+def _window_title(k: int, first: int, pool_size: int, steps: int) -> str:
+    """``window k: steps a..b`` (real steps only), noting how many padded steps it covers."""
+    lo, hi = max(first, 0), min(first + pool_size - 1, steps - 1)
+    n_pad = pool_size - (hi - lo + 1)
+    real = f"step {lo}" if lo == hi else f"steps {lo}..{hi}"
+    return f"window {k}: {real}" + (f" + {n_pad} padded" if n_pad else "")
+
+
 def plot_pooling_windows(
     x,
     y,
@@ -354,7 +362,7 @@ def plot_pooling_windows(
         show_sequence(
             ax_in,
             padded,
-            title=f"window {k}: steps {start - left}..{start - left + pool_size - 1}",
+            title=_window_title(k, start - left, pool_size, steps),
             step_labels=padded_labels,
             feature_labels=feature_labels,
             annotate=True,
