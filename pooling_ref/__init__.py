@@ -7,13 +7,29 @@ array of the input's float dtype and never modifies its input.
 
 from . import _quiet  # noqa: F401  (must run before anything imports TensorFlow)
 from ._args import conv_output_length, pooled_length
+from .conv import conv1d, conv2d
+from .global_pooling import (
+    global_average_pool1d,
+    global_average_pool2d,
+    global_max_pool1d,
+    global_max_pool2d,
+)
 from .pooling import average_pool1d, average_pool2d, max_pool1d, max_pool2d
+from .upsampling import upsampling1d, upsampling2d
 
 __all__ = [
     "average_pool1d",
     "average_pool2d",
+    "conv1d",
+    "conv2d",
     "conv_output_length",
+    "global_average_pool1d",
+    "global_average_pool2d",
+    "global_max_pool1d",
+    "global_max_pool2d",
     "max_pool1d",
     "max_pool2d",
     "pooled_length",
+    "upsampling1d",
+    "upsampling2d",
 ]

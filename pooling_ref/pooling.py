@@ -59,19 +59,25 @@ def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str,
     shape[axis] = out_len
     out = np.empty(shape, dtype=x.dtype)
     counts = np.zeros(out_len, dtype=np.int64)
-    # A tap that every output reads from a real step exists for any pooling
-    # window (the `same` padding is shorter than the window): start from it,
-    # so `out` is fully written before the partial taps are merged in.
-    taps = sorted(taps, key=lambda tap: (tap[1], -tap[2]))
-    for n, (_, lo, hi, start) in enumerate(taps):
-        src = x[_axis_slice(x.ndim, axis, slice(start, start + (hi - lo - 1) * stride + 1, stride))]
-        dst = out[_axis_slice(x.ndim, axis, slice(lo, hi))]
-        if n == 0:
-            np.copyto(dst, src)
-        elif op == "max":
-            np.maximum(dst, src, out=dst)
-        else:
-            np.add(dst, src, out=dst)
+    ufunc = np.maximum if op == "max" else np.add
+
+    def tap_slices(lo, hi, start):
+        src = slice(start, start + (hi - lo - 1) * stride + 1, stride)
+        return x[_axis_slice(x.ndim, axis, src)], out[_axis_slice(x.ndim, axis, slice(lo, hi))]
+
+    # Some tap reads a real step for every output (the `same` padding is
+    # shorter than the window). Start from such taps so `out` is written in
+    # full first: from two of them in one pass when there are two.
+    full = [tap for tap in taps if tap[1] == 0 and tap[2] == out_len]
+    rest = [tap for tap in taps if tap not in full[:2]]
+    if len(full) >= 2:
+        ufunc(tap_slices(*full[0][1:])[0], tap_slices(*full[1][1:])[0], out=out)
+    else:
+        np.copyto(out, tap_slices(*full[0][1:])[0])
+    counts += min(len(full), 2)
+    for _, lo, hi, start in rest:
+        src, dst = tap_slices(lo, hi, start)
+        ufunc(dst, src, out=dst)
         counts[lo:hi] += 1
     if op == "max":
         return out
