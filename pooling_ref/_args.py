@@ -296,6 +296,14 @@ def window_taps(
     return out, taps
 
 
+def tap_slices(lo: int, hi: int, start: int, stride: int) -> tuple[slice, slice]:
+    """``(input_slice, output_slice)`` of one tap from :func:`window_taps`.
+
+    The outputs ``lo:hi`` read the input steps ``start, start + stride, ...``.
+    """
+    return slice(start, start + (hi - lo - 1) * stride + 1, stride), slice(lo, hi)
+
+
 _SPATIAL_NAMES = {1: ("steps",), 2: ("rows", "cols")}
 
 
@@ -330,3 +338,71 @@ def check_window_fits(spatial: tuple[int, ...], window, padding: str, received: 
     """
     for length, w in zip(spatial, window, strict=True):
         _window_check(length, w, padding, "window", received)
+
+
+def pool_arguments(x, spatial_rank: int, pool_size, strides, padding, data_format):
+    """Normalise the arguments of a pooling function (max or average, 1D or 2D) at once.
+
+    Returns ``(x, pool_size, strides, padding, data_format)``: ``x`` seen
+    channels-last (:func:`channels_last_input`), ``pool_size`` and ``strides``
+    as tuples of ``spatial_rank`` ints (``strides=None`` means ``pool_size``),
+    ``padding`` lower-cased. Raises if a ``valid`` window is longer than the input.
+    """
+    x, data_format = channels_last_input(x, spatial_rank, data_format)
+    pool = normalize_tuple(pool_size, spatial_rank, "pool_size")
+    strides = pool if strides is None else normalize_tuple(strides, spatial_rank, "strides")
+    padding = normalize_padding(padding, POOL_PADDINGS)
+    check_window_fits(x.shape[1:-1], pool, padding, f"pool_size={pool_size!r}")
+    return x, pool, strides, padding, data_format
+
+
+def conv_arguments(x, kernel, bias, strides, padding, data_format, dilation_rate, groups, rank):
+    """Normalise the arguments of ``conv1d`` / ``conv2d`` (``rank`` 1 or 2) at once.
+
+    Returns ``(x, kernel, bias, strides, padding, data_format, dilation_rate, groups)``
+    with ``x`` channels-last, ``kernel`` of shape
+    ``(*kernel_size, in_channels // groups, filters)`` and ``bias`` (or None) cast to
+    ``x``'s dtype, ``strides`` and ``dilation_rate`` as tuples of ``rank`` ints.
+
+    Raises ``ValueError`` (as Keras does) when the kernel's channels do not
+    match the input, ``filters`` is not divisible by ``groups``, ``strides > 1``
+    is combined with ``dilation_rate > 1``, the bias is not ``(filters,)``, or a
+    ``valid`` dilated kernel is longer than the input.
+    """
+    x, data_format = channels_last_input(x, rank, data_format)
+    kernel_layout = "(" + "kernel_size, " * rank + "in_channels // groups, filters)"
+    kernel = as_float_array(kernel, "kernel", rank + 2, kernel_layout).astype(x.dtype, copy=False)
+    ksize, (cin_g, filters) = kernel.shape[:rank], kernel.shape[rank:]
+    strides = normalize_tuple(strides, rank, "strides")
+    dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
+    padding = normalize_padding(padding, CONV1D_PADDINGS if rank == 1 else CONV2D_PADDINGS)
+    if not _is_int(groups) or groups <= 0:
+        raise ValueError(
+            f"The `groups` argument must be a positive integer. Received: groups={groups!r}"
+        )
+    if filters % groups:
+        raise ValueError(
+            "The number of filters must be evenly divisible by the number of groups. "
+            f"Received: groups={groups}, filters={filters}"
+        )
+    if 0 in kernel.shape or cin_g * groups != x.shape[-1]:
+        raise ValueError(
+            "The kernel's input channels times `groups` must equal the input's channels. "
+            f"Received: kernel.shape={kernel.shape}, groups={groups}, "
+            f"input channels={x.shape[-1]}"
+        )
+    if max(strides) > 1 and max(dilation) > 1:
+        raise ValueError(
+            "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+            f"Received: strides={strides} and dilation_rate={dilation}"
+        )
+    effective = tuple(d * (k - 1) + 1 for k, d in zip(ksize, dilation, strict=True))
+    received = f"kernel.shape={kernel.shape}, dilation_rate={dilation_rate!r}"
+    check_window_fits(x.shape[1:-1], effective, padding, received)
+    if bias is not None:
+        bias = as_float_array(bias, "bias", 1, "(filters,)").astype(x.dtype, copy=False)
+        if bias.shape != (filters,):
+            raise ValueError(
+                f"`bias` must have shape (filters,)=({filters},). Received: bias.shape={bias.shape}"
+            )
+    return x, kernel, bias, strides, padding, data_format, dilation, int(groups)

@@ -34,93 +34,57 @@ import itertools
 
 import numpy as np
 
-from ._args import (
-    CONV1D_PADDINGS,
-    CONV2D_PADDINGS,
-    _is_int,
-    as_float_array,
-    channels_last_input,
-    check_window_fits,
-    from_channels_last,
-    normalize_padding,
-    normalize_tuple,
-    window_taps,
-)
+from ._args import conv_arguments, from_channels_last, tap_slices, window_taps
 
 
-def _check_groups(groups, in_channels: int, filters: int) -> int:
-    if not _is_int(groups) or groups <= 0:
-        raise ValueError(
-            f"The `groups` argument must be a positive integer. Received: groups={groups!r}"
-        )
-    if filters % groups:
-        raise ValueError(
-            f"The number of filters must be divisible by `groups`. Received: groups={groups}, "
-            f"filters={filters}"
-        )
-    return int(groups)
+def _grouped_matmul(src: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray:
+    """``src @ weights`` where channel block ``g`` of ``src`` meets filter block ``g`` only.
+
+    ``src`` is ``(..., in_channels)``, ``weights`` ``(in_channels // groups, filters)``.
+    """
+    if groups == 1:
+        return src @ weights
+    cin_g, f_g = weights.shape[0], weights.shape[1] // groups
+    blocks = [
+        src[..., g * cin_g : (g + 1) * cin_g] @ weights[:, g * f_g : (g + 1) * f_g]
+        for g in range(groups)
+    ]
+    return np.concatenate(blocks, axis=-1)
 
 
 def _conv(x, kernel, bias, strides, padding, data_format, dilation_rate, groups, spatial_rank):
     """The one convolution core (see the module docstring)."""
-    x, data_format = channels_last_input(x, spatial_rank, data_format)
-    kernel_layout = "(" + "kernel_size, " * spatial_rank + "in_channels // groups, filters)"
-    kernel = as_float_array(kernel, "kernel", spatial_rank + 2, kernel_layout)
-    kernel = kernel.astype(x.dtype, copy=False)
-    ksize, (cin_g, filters) = kernel.shape[:spatial_rank], kernel.shape[spatial_rank:]
-    strides = normalize_tuple(strides, spatial_rank, "strides")
-    dilation = normalize_tuple(dilation_rate, spatial_rank, "dilation_rate")
-    allowed = CONV1D_PADDINGS if spatial_rank == 1 else CONV2D_PADDINGS
-    padding = normalize_padding(padding, allowed)
-    groups = _check_groups(groups, x.shape[-1], filters)
-    if cin_g * groups != x.shape[-1]:
-        raise ValueError(
-            f"The kernel's input channels times `groups` must equal the input's channels. "
-            f"Received: kernel.shape={kernel.shape}, groups={groups}, "
-            f"input channels={x.shape[-1]}"
-        )
-    if max(strides) > 1 and max(dilation) > 1:
-        raise ValueError(
-            "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-            f"Received: strides={strides} and dilation_rate={dilation}"
-        )
-    if 0 in ksize:
-        raise ValueError(
-            f"The kernel must have at least one tap. Received: kernel.shape={kernel.shape}"
-        )
-    effective = tuple(d * (k - 1) + 1 for k, d in zip(ksize, dilation, strict=True))
-    check_window_fits(
-        x.shape[1:-1], effective, padding, f"kernel.shape={kernel.shape}, dilation_rate={dilation}"
+    x, kernel, bias, strides, padding, data_format, dilation, groups = conv_arguments(
+        x, kernel, bias, strides, padding, data_format, dilation_rate, groups, spatial_rank
     )
-    if bias is not None:
-        bias = as_float_array(bias, "bias", 1, "(filters,)").astype(x.dtype, copy=False)
-        if bias.shape != (filters,):
-            raise ValueError(
-                f"`bias` must have shape (filters,)=({filters},). Received: bias.shape={bias.shape}"
-            )
+    ksize, filters = kernel.shape[:spatial_rank], kernel.shape[-1]
 
     # per spatial axis: output length and the taps that reach real input
     axes = [
         window_taps(length, k, s, padding, d)
         for length, k, s, d in zip(x.shape[1:-1], ksize, strides, dilation, strict=True)
     ]
-    out = np.zeros((x.shape[0], *(n for n, _ in axes), filters), dtype=x.dtype)
-    f_g = filters // groups
-    for tap in itertools.product(*(taps for _, taps in axes)):
-        src = x[
-            (
-                slice(None),
-                *(
-                    slice(a, a + (hi - lo - 1) * s + 1, s)
-                    for (_, lo, hi, a), s in zip(tap, strides, strict=True)
-                ),
-            )
-        ]
-        dst = out[(slice(None), *(slice(lo, hi) for _, lo, hi, _ in tap))]
+    out_shape = (x.shape[0], *(n for n, _ in axes), filters)
+    # A tap that reaches every output (always there with `valid`) goes first:
+    # its product becomes the output array, no zero-filled start needed.
+    taps = sorted(
+        itertools.product(*(taps for _, taps in axes)),
+        key=lambda tap: any(hi - lo < n for (_, lo, hi, _), (n, _) in zip(tap, axes, strict=True)),
+    )
+    out = None  # stays None only if every tap reads padding (tiny input, dilated kernel)
+    for tap in taps:
+        index = [tap_slices(lo, hi, a, s) for (_, lo, hi, a), s in zip(tap, strides, strict=True)]
+        src = x[(slice(None), *(i for i, _ in index))]
         weights = kernel[tuple(k for k, *_ in tap)]  # (in_channels // groups, filters)
-        for g in range(groups):
-            cin, cout = slice(g * cin_g, (g + 1) * cin_g), slice(g * f_g, (g + 1) * f_g)
-            dst[..., cout] += src[..., cin] @ weights[:, cout]
+        product = _grouped_matmul(src, weights, groups)
+        if out is None and product.shape == out_shape:
+            out = product
+        else:
+            if out is None:
+                out = np.zeros(out_shape, dtype=x.dtype)
+            out[(slice(None), *(o for _, o in index))] += product
+    if out is None:
+        out = np.zeros(out_shape, dtype=x.dtype)
     if bias is not None:
         out += bias
     return from_channels_last(out, data_format)

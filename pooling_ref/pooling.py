@@ -29,15 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._args import (
-    POOL_PADDINGS,
-    channels_last_input,
-    check_window_fits,
-    from_channels_last,
-    normalize_padding,
-    normalize_tuple,
-    window_taps,
-)
+from ._args import from_channels_last, pool_arguments, tap_slices, window_taps
 
 
 def _axis_slice(ndim: int, axis: int, sl: slice) -> tuple[slice, ...]:
@@ -61,9 +53,9 @@ def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str,
     counts = np.zeros(out_len, dtype=np.int64)
     ufunc = np.maximum if op == "max" else np.add
 
-    def tap_slices(lo, hi, start):
-        src = slice(start, start + (hi - lo - 1) * stride + 1, stride)
-        return x[_axis_slice(x.ndim, axis, src)], out[_axis_slice(x.ndim, axis, slice(lo, hi))]
+    def views(lo, hi, start):  # (input slice, output slice) of one tap along `axis`
+        src, dst = tap_slices(lo, hi, start, stride)
+        return x[_axis_slice(x.ndim, axis, src)], out[_axis_slice(x.ndim, axis, dst)]
 
     # Some tap reads a real step for every output (the `same` padding is
     # shorter than the window). Start from such taps so `out` is written in
@@ -71,12 +63,12 @@ def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str,
     full = [tap for tap in taps if tap[1] == 0 and tap[2] == out_len]
     rest = [tap for tap in taps if tap not in full[:2]]
     if len(full) >= 2:
-        ufunc(tap_slices(*full[0][1:])[0], tap_slices(*full[1][1:])[0], out=out)
+        ufunc(views(*full[0][1:])[0], views(*full[1][1:])[0], out=out)
     else:
-        np.copyto(out, tap_slices(*full[0][1:])[0])
+        np.copyto(out, views(*full[0][1:])[0])
     counts += min(len(full), 2)
     for _, lo, hi, start in rest:
-        src, dst = tap_slices(lo, hi, start)
+        src, dst = views(lo, hi, start)
         ufunc(dst, src, out=dst)
         counts[lo:hi] += 1
     if op == "max":
@@ -86,11 +78,9 @@ def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str,
 
 def _pool(x, spatial_rank, pool_size, strides, padding, data_format, op):
     """The one pooling core: normalise, pool axis by axis, restore the layout."""
-    x, data_format = channels_last_input(x, spatial_rank, data_format)
-    pool = normalize_tuple(pool_size, spatial_rank, "pool_size")
-    strides = pool if strides is None else normalize_tuple(strides, spatial_rank, "strides")
-    padding = normalize_padding(padding, POOL_PADDINGS)
-    check_window_fits(x.shape[1:-1], pool, padding, f"pool_size={pool_size!r}")
+    x, pool, strides, padding, data_format = pool_arguments(
+        x, spatial_rank, pool_size, strides, padding, data_format
+    )
 
     y = x
     for axis, (window, stride) in enumerate(zip(pool, strides, strict=True), start=1):
