@@ -1,0 +1,197 @@
+"""Run a learner's function in a sandbox that forbids delegating the work.
+
+While the learner's function runs inside a check, any call into Keras,
+TensorFlow or :mod:`pooling_ref` raises :class:`DelegationError` ("max_pool1d
+must be implemented in NumPy: it called keras.layers.MaxPooling1D"). The guard
+is a profile hook (:func:`sys.setprofile`): it sees every Python-level call, so
+it catches ``keras.layers.MaxPooling1D()(x)``, ``tf.nn.max_pool1d``,
+``keras.ops.max_pool`` and ``from pooling_ref import max_pool1d`` alike, however
+the learner imported them, without monkey-patching any library. The previous
+profile function, garbage collection, warning filters and ``sys.stdout`` /
+``sys.stderr`` are restored afterwards, even when the learner's code raises.
+
+The same run also records what the learner's code printed and the warnings it
+raised (numpy's ``RuntimeWarning: Mean of empty slice`` and the like), so that
+nothing reaches the notebook's stderr, which nbgrader would score as a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.util
+import io
+import linecache
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Top-level packages a learner may not call while a check runs its function.
+FORBIDDEN_PACKAGES = ("pooling_ref", "keras", "tensorflow", "tf_keras", "jax", "torch")
+
+
+class DelegationError(Exception):
+    """Raised inside the learner's code when it calls a forbidden package."""
+
+
+@dataclass
+class LearnerRun:
+    """What happened when the learner's function was called once.
+
+    ``value`` is the return value (``None`` when it raised), ``error`` the
+    exception it raised, ``delegation`` the NumPy-only message when it called a
+    forbidden package (set even if the learner's code caught the error),
+    ``warnings`` the warning messages it raised, ``output`` what it printed.
+    """
+
+    value: Any = None
+    error: BaseException | None = None
+    delegation: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    output: str = ""
+
+
+def _package_dirs() -> dict[str, str]:
+    """Installed directory of each forbidden package (found without importing it)."""
+    dirs = {}
+    for name in FORBIDDEN_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            dirs[os.path.realpath(location) + os.sep] = name
+    return dirs
+
+
+_PACKAGE_DIRS: dict[str, str] | None = None
+_FILE_VERDICT: dict[str, str | None] = {}
+
+
+def _package_of(filename: str) -> str | None:
+    """The forbidden package a source file belongs to, or None (cached per file)."""
+    global _PACKAGE_DIRS
+    if filename in _FILE_VERDICT:
+        return _FILE_VERDICT[filename]
+    if _PACKAGE_DIRS is None:
+        _PACKAGE_DIRS = _package_dirs()
+    real = os.path.realpath(filename) if os.path.isabs(filename) else filename
+    verdict = next((pkg for d, pkg in _PACKAGE_DIRS.items() if real.startswith(d)), None)
+    _FILE_VERDICT[filename] = verdict
+    return verdict
+
+
+def _public_name(frame, package: str) -> str:
+    """A name the learner recognises for the forbidden function being entered."""
+    code, local = frame.f_code, frame.f_locals
+    module = frame.f_globals.get("__name__", package)
+    if code.co_name in ("__new__", "__init__", "__call__"):
+        owner = local.get("cls") or type(local.get("self"))
+        if isinstance(owner, type):
+            if package == "keras" and ".layers." in owner.__module__:
+                return f"keras.layers.{owner.__name__}"
+            return f"{package}: {owner.__module__}.{owner.__qualname__}"
+    for key in ("fn", "func", "op", "target", "f"):  # TensorFlow's decorator wrappers
+        wrapped = local.get(key)
+        if callable(wrapped) and hasattr(wrapped, "__qualname__"):
+            return f"{getattr(wrapped, '__module__', package)}.{wrapped.__qualname__}"
+    if module.startswith("keras.src.ops."):
+        return f"keras.ops.{code.co_name}"
+    if package == "pooling_ref":
+        return (
+            f"pooling_ref.{code.co_name}" if module.count(".") <= 1 else f"{module}.{code.co_name}"
+        )
+    return f"{module}.{code.co_qualname}"
+
+
+def _learner_line(frame) -> str:
+    """`` (line N: `source`)`` for the first caller frame outside forbidden packages."""
+    caller = frame.f_back
+    while caller is not None and _package_of(caller.f_code.co_filename):
+        caller = caller.f_back
+    if caller is None:
+        return ""
+    source = linecache.getline(caller.f_code.co_filename, caller.f_lineno).strip()
+    return f" (line {caller.f_lineno}: `{source}`)" if source else f" (line {caller.f_lineno})"
+
+
+def _make_profiler(exercise: str, record: LearnerRun) -> Callable:
+    def profiler(frame, event, arg):
+        if event != "call":
+            return
+        package = _package_of(frame.f_code.co_filename)
+        # A finalizer of some library object collected while the learner's code
+        # runs is not the learner's call.
+        if package is None or frame.f_code.co_name == "__del__":
+            return
+        message = (
+            f"{exercise} must be implemented in NumPy: it called {_public_name(frame, package)}"
+            f"{_learner_line(frame)}. Keras, TensorFlow and pooling_ref are what the check "
+            "compares against, so they cannot be used inside the exercise."
+        )
+        record.delegation = record.delegation or message
+        raise DelegationError(message)
+
+    return profiler
+
+
+@contextlib.contextmanager
+def _quiet_python_streams(record: LearnerRun):
+    """Send the learner's prints and warnings into ``record`` instead of the notebook."""
+    buffer = io.StringIO()
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        contextlib.redirect_stdout(buffer),
+        contextlib.redirect_stderr(buffer),
+    ):
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            record.output = buffer.getvalue()
+            record.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def run_guarded(fn: Callable, args: tuple, kwargs: dict, *, exercise: str) -> LearnerRun:
+    """Call ``fn(*args, **kwargs)`` with delegation forbidden; never raises ``Exception``.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function.
+    args, kwargs
+        Its arguments (the caller passes copies it can compare afterwards).
+    exercise : str
+        Name used in the NumPy-only message, e.g. ``"max_pool1d"``.
+
+    Returns
+    -------
+    LearnerRun
+        The value or the exception, the delegation message if any, the warnings
+        raised and the text printed. ``KeyboardInterrupt`` still propagates.
+
+    Examples
+    --------
+    >>> run_guarded(lambda x: x + 1, (1,), {}, exercise="demo").value
+    2
+    """
+    record = LearnerRun()
+    previous_profiler = sys.getprofile()
+    gc_was_enabled = gc.isenabled()
+    with _quiet_python_streams(record):
+        gc.disable()  # no library finalizers in the middle of the learner's call
+        sys.setprofile(_make_profiler(exercise, record))
+        try:
+            record.value = fn(*args, **kwargs)
+        except Exception as exc:
+            record.error = exc
+        finally:
+            sys.setprofile(previous_profiler)
+            if gc_was_enabled:
+                gc.enable()
+    if record.delegation is not None:
+        record.value = None
+    return record
