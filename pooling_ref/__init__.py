@@ -14,6 +14,7 @@ from .global_pooling import (
     global_max_pool1d,
     global_max_pool2d,
 )
+from .keras_bridge import from_keras
 from .pooling import average_pool1d, average_pool2d, max_pool1d, max_pool2d
 from .upsampling import upsampling1d, upsampling2d
 
@@ -23,6 +24,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv_output_length",
+    "from_keras",
     "global_average_pool1d",
     "global_average_pool2d",
     "global_max_pool1d",
