@@ -53,16 +53,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._args import (
-    POOL_PADDINGS,
     as_float_array,
     channels_last_input,
-    check_window_fits,
+    conv_arguments,
     from_channels_last,
-    normalize_padding,
     normalize_tuple,
+    pool_arguments,
+    tap_slices,
     window_taps,
 )
-from .conv import conv1d, conv2d
 from .global_pooling import _check_mask
 from .upsampling import upsampling2d
 
@@ -128,17 +127,12 @@ def _window_regions(spatial, window, strides, padding, dilation=None):
     for length, w, s, d in zip(spatial, window, strides, dilation, strict=True):
         out_len, taps = window_taps(length, w, s, padding, d)
         out_spatial.append(out_len)
-        per_axis.append(
-            [
-                (k, slice(lo, hi), slice(start, start + (hi - lo - 1) * s + 1, s))
-                for k, lo, hi, start in taps
-            ]
-        )
+        per_axis.append([(k, *tap_slices(lo, hi, start, s)) for k, lo, hi, start in taps])
     regions = []
     for combo in itertools.product(*per_axis):
         k = tuple(tap[0] for tap in combo)
-        out_index = (slice(None), *(tap[1] for tap in combo))
-        in_index = (slice(None), *(tap[2] for tap in combo))
+        in_index = (slice(None), *(tap[1] for tap in combo))
+        out_index = (slice(None), *(tap[2] for tap in combo))
         regions.append((k, out_index, in_index))
     return tuple(out_spatial), regions
 
@@ -148,12 +142,9 @@ def _window_regions(spatial, window, strides, padding, dilation=None):
 # --------------------------------------------------------------------------
 def _pool_backward(grad_output, x, spatial_rank, pool_size, strides, padding, data_format, op):
     """Shared core of the four pooling backwards (normalise, route the gradient, restore layout)."""
-    x, data_format = channels_last_input(x, spatial_rank, data_format)
-    pool = normalize_tuple(pool_size, spatial_rank, "pool_size")
-    strides = pool if strides is None else normalize_tuple(strides, spatial_rank, "strides")
-    padding = normalize_padding(padding, POOL_PADDINGS)
-    check_window_fits(x.shape[1:-1], pool, padding, f"pool_size={pool_size!r}")
-
+    x, pool, strides, padding, data_format = pool_arguments(
+        x, spatial_rank, pool_size, strides, padding, data_format
+    )
     out_spatial, regions = _window_regions(x.shape[1:-1], pool, strides, padding)
     out_shape = (x.shape[0], *out_spatial, x.shape[-1])
     name = f"{op}_pool{spatial_rank}d"
@@ -447,15 +438,9 @@ def _conv_backward(
     grad_output, x, kernel, bias, strides, padding, data_format, dilation_rate, groups, rank
 ):
     """Shared core of conv1d_backward / conv2d_backward."""
-    forward = conv1d if rank == 1 else conv2d
-    x, data_format = channels_last_input(x, rank, data_format)
-    # The forward on an empty batch checks every argument exactly as the forward does.
-    forward(x[:0], kernel, bias, strides, padding, "channels_last", dilation_rate, groups)
-    kernel = as_float_array(kernel, "kernel").astype(x.dtype, copy=False)
-    strides = normalize_tuple(strides, rank, "strides")
-    dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
-    padding = padding.lower()
-
+    x, kernel, bias, strides, padding, data_format, dilation, groups = conv_arguments(
+        x, kernel, bias, strides, padding, data_format, dilation_rate, groups, rank
+    )
     ksize, (cin_g, filters) = kernel.shape[:rank], kernel.shape[rank:]
     f_g = filters // groups
     out_spatial, regions = _window_regions(x.shape[1:-1], ksize, strides, padding, dilation)
@@ -704,17 +689,19 @@ class GradcheckResult:
 
     Attributes
     ----------
+    name : str
+        The forward's name.
     ok : bool
         ``max_error <= tol``.
     max_error : float
-        Largest ``|analytic - numeric| / max(1, |numeric|)`` over the checked
-        elements (relative for large derivatives, absolute for small ones).
+        Largest ``|analytic - numeric| / max(1, |numeric|)`` over the checks
+        (relative for large derivatives, absolute for small ones).
     tol : float
     worst : dict
-        For the worst element: ``argument`` (``"x"``, ``"kernel"`` ...), ``index``,
-        ``analytic`` and ``numeric`` values.
+        The worst check: ``argument`` (``"x"``, ``"kernel"``, ``"bias"``), ``index``
+        (a tuple, or ``"random direction"``), ``analytic`` and ``numeric``.
     checked : dict
-        Number of elements checked per argument.
+        What was checked, per argument (e.g. ``"24 elements"``).
     """
 
     name: str
@@ -728,23 +715,21 @@ class GradcheckResult:
         return self.ok
 
     def __str__(self) -> str:
-        counts = ", ".join(f"{n} elements of {arg}" for arg, n in self.checked.items())
+        what = ", ".join(f"{n} of {arg}" for arg, n in self.checked.items())
         text = (
             f"gradcheck {self.name}: {'OK' if self.ok else 'FAILED'}, max error "
-            f"{self.max_error:.2e} (tol {self.tol:.0e}) over {counts}"
+            f"{self.max_error:.2g} (tol {self.tol:.0e}) over {what}"
         )
         if not self.ok:
             w = self.worst
+            where = w["index"] if isinstance(w["index"], str) else list(w["index"])
             text += (
-                f"; worst at {w['argument']}{list(w['index'])}: analytic {w['analytic']:.6g}, "
+                f"; worst at {w['argument']}{where}: analytic {w['analytic']:.6g}, "
                 f"numeric {w['numeric']:.6g}"
             )
         return text
 
     __repr__ = __str__
-
-
-_GRAD_NAMES = ("x", "kernel", "bias")
 
 
 def _find_backward(f):
@@ -753,9 +738,25 @@ def _find_backward(f):
     if backward is None:
         raise ValueError(
             f"No backward is known for {getattr(f, '__name__', f)!r}: pass one with "
-            "`backward=`. Received: f={f!r}"
+            f"`backward=`. Received: f={f!r}"
         )
     return backward
+
+
+def _probes(shape, max_elements: int, rng):
+    """Directions to differentiate along: every element (one-hot), or a sample plus a random one."""
+    size = math.prod(shape)
+    if size <= max_elements:
+        flat = range(size)
+    else:
+        flat = np.sort(rng.choice(size, size=max_elements, replace=False))
+    for j in flat:
+        index = tuple(int(i) for i in np.unravel_index(j, shape))
+        direction = np.zeros(shape)
+        direction[index] = 1.0
+        yield index, direction
+    if size > max_elements:
+        yield "random direction", rng.standard_normal(shape)
 
 
 def gradcheck(
@@ -775,22 +776,28 @@ def gradcheck(
 
     The check uses the scalar ``L = sum(f(x, **kwargs) * grad_output)``, whose
     gradient is exactly what ``backward(grad_output, x, **kwargs)`` must return. For
-    each checked element ``x[j]`` the numeric derivative is
-    ``(L(x + eps e_j) - L(x - eps e_j)) / (2 eps)``. Max pooling is not
-    differentiable where two values of a window tie: use inputs whose values differ
-    by much more than ``eps``.
+    each element ``x[j]`` the numeric derivative is
+    ``(L(x + eps e_j) - L(x - eps e_j)) / (2 eps)``, computed in float64.
+
+    Two things break central differences, not the backward: a max whose window
+    holds values closer than ``eps`` (max pooling has no derivative at a tie: use
+    inputs whose values differ by much more than ``eps``), and a forward that
+    rounds to float32 (Keras' bilinear upsampling, and so
+    ``pooling_ref.upsampling2d(..., interpolation="bilinear")``, computes in
+    float32 even for float64 input; it is linear, so use a large step such as
+    ``eps=1.0``, which is exact for a linear op).
 
     Parameters
     ----------
     f : callable
         The forward op, e.g. :func:`pooling_ref.max_pool1d` or a learner's version.
     x : ndarray
-        Forward input; converted to float64.
+        Forward input (values of order 1 are best); converted to float64.
     backward : callable or None
         ``backward(grad_output, x, **kwargs)``; ``None`` uses pooling_ref's
-        ``<f.__name__>_backward``. A tuple result is read as gradients for
-        ``(x, kernel, bias)`` (the ``conv*_backward`` convention); ``None`` items are
-        skipped.
+        ``<f.__name__>_backward``. A tuple result is read as the gradients for
+        ``(x, kernel, bias)``, the ``conv*_backward`` convention (``None`` items are
+        skipped).
     grad_output : ndarray or None
         ``dL/dy``; ``None`` draws a standard normal one (seeded by ``seed``).
     eps : float
@@ -798,21 +805,23 @@ def gradcheck(
     tol : float
         Largest accepted ``|analytic - numeric| / max(1, |numeric|)``.
     max_elements : int
-        Arrays with more elements are checked on a random sample of this many
+        An argument with more elements is checked on a random sample of this many
         elements plus one random direction over the whole array.
     seed : int
     raise_on_failure : bool
-        Raise ``AssertionError`` (with the worst position) instead of returning a
+        Raise ``AssertionError`` naming the worst position instead of returning a
         failed result.
     **kwargs
-        Keyword arguments of ``f`` (``pool_size=3``, ``kernel=k`` ...). Float array
-        arguments named ``kernel`` or ``bias`` are checked as well.
+        Keyword arguments of ``f`` (``pool_size=3``, ``kernel=k`` ...). ``kernel`` and
+        ``bias`` arrays are converted to float64 too, and checked when the backward
+        returns their gradients.
 
     Returns
     -------
     GradcheckResult
         Truthy when ``max_error <= tol``; prints as one line, e.g.
-        ``gradcheck max_pool1d: OK, max error 3.1e-10 (tol 1e-06) over 12 elements of x``.
+        ``gradcheck max_pool1d: OK, max error 1.7e-09 (tol 1e-06) over 12 elements of x``,
+        or with ``FAILED`` and the worst position, analytic and numeric values.
 
     Examples
     --------
@@ -822,7 +831,6 @@ def gradcheck(
     True
     """
     backward = _find_backward(f) if backward is None else backward
-    name = getattr(f, "__name__", "f")
     rng = np.random.default_rng(seed)
     arrays = {"x": np.array(as_float_array(x), dtype=np.float64)}
     for key in ("kernel", "bias"):
@@ -837,57 +845,39 @@ def gradcheck(
     if grad_output is None:
         grad_output = rng.standard_normal(forward(arrays).shape)
     grad_output = np.asarray(grad_output, dtype=np.float64)
-
-    def loss(values):
-        return float(np.sum(forward(values) * grad_output))
-
     others = {k: v for k, v in arrays.items() if k != "x"}
     analytic = backward(grad_output, arrays["x"], **others, **options)
     analytic = analytic if isinstance(analytic, tuple) else (analytic,)
 
-    worst = {"argument": "x", "index": (), "analytic": 0.0, "numeric": 0.0, "error": -1.0}
+    worst = {"error": -1.0}
     checked = {}
-    for arg, grad in zip(_GRAD_NAMES, analytic, strict=False):
+    for arg, grad in zip(("x", "kernel", "bias"), analytic, strict=False):
         if grad is None or arg not in arrays:
             continue
-        grad = np.asarray(grad, dtype=np.float64)
-        base = arrays[arg]
+        base, grad = arrays[arg], np.asarray(grad, dtype=np.float64)
         if grad.shape != base.shape:
             raise ValueError(
                 f"The backward's gradient for `{arg}` must have shape {base.shape}. "
                 f"Received: shape {grad.shape}"
             )
-        flat = np.arange(base.size)
-        if base.size > max_elements:
-            flat = rng.choice(base.size, size=max_elements, replace=False)
-        # one element at a time, then (for large arrays) one direction over all of them
-        directions = [(np.unravel_index(j, base.shape), None) for j in flat]
-        if base.size > max_elements:
-            directions.append(("random direction", rng.standard_normal(base.shape)))
-        for index, direction in directions:
-            if direction is None:
-                step = np.zeros_like(base)
-                step[index] = eps
-                claimed = grad[index]
-            else:
-                step = eps * direction
-                claimed = float(np.sum(grad * direction))
-            plus = loss({**arrays, arg: base + step})
-            minus = loss({**arrays, arg: base - step})
-            numeric = (plus - minus) / (2 * eps)
+        n = 0
+        for index, direction in _probes(base.shape, max_elements, rng):
+            claimed = float(np.sum(grad * direction))
+            # difference the outputs before weighting them: less cancellation than L(+) - L(-)
+            change = forward({**arrays, arg: base + eps * direction}) - forward(
+                {**arrays, arg: base - eps * direction}
+            )
+            numeric = float(np.sum(change * grad_output)) / (2 * eps)
             error = abs(claimed - numeric) / max(1.0, abs(numeric))
             error = np.inf if np.isnan(error) else error
             if error > worst["error"]:
-                worst = {
-                    "argument": arg,
-                    "index": tuple(int(i) for i in index) if direction is None else (index,),
-                    "analytic": float(claimed),
-                    "numeric": float(numeric),
-                    "error": float(error),
-                }
-        checked[arg] = len(directions)
-    max_error = worst.pop("error")
-    result = GradcheckResult(name, bool(max_error <= tol), max_error, tol, worst, checked)
+                worst = {"argument": arg, "index": index, "analytic": claimed, "numeric": numeric}
+                worst["error"] = error
+            n += isinstance(index, tuple)
+        checked[arg] = f"{n} elements" if n == base.size else f"{n} sampled elements + 1 direction"
+    max_error = float(worst.pop("error"))
+    result = GradcheckResult(getattr(f, "__name__", "f"), max_error <= tol, max_error, tol)
+    result.worst, result.checked = worst, checked
     if raise_on_failure and not result.ok:
         raise AssertionError(str(result))
     return result
