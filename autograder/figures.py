@@ -30,6 +30,7 @@ __all__ = [
     "plot_pooling_windows",
     "plot_receptive_field",
     "plot_rows",
+    "plot_signal_responses",
     "plot_signals",
     "plot_window_layout",
     "show_sequence",
@@ -832,5 +833,101 @@ def plot_images(images, *, ncols=4, cmap="gray", size=2.6, suptitle=None):
         ax.set_yticks([])
     if suptitle:
         fig.suptitle(suptitle, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_signal_responses(
+    signals,
+    responses,
+    *,
+    spans=None,
+    titles=None,
+    response_offset: float = 0.0,
+    signal_label: str = "input",
+    response_label: str = "response",
+    response_color: str = WINDOW_COLOR,
+    mark_max: bool = True,
+    width: float = 9.0,
+):
+    """One panel per sequence: the input signal and a per-step response on a second y-axis.
+
+    Used for a motif detector (the ``Conv1D`` activation that global max pooling
+    reads) and for 1D class activation maps (how much each step adds to a class
+    score).
+
+    Parameters
+    ----------
+    signals : list of (steps,) array_like
+        The inputs, drawn as black lines; the sequences may have different lengths.
+    responses : list of (out_steps,) array_like
+        Drawn as a filled red curve on the right-hand axis. Entry ``i`` is drawn
+        at ``x = i + response_offset`` (``(kernel_size - 1) / 2`` centres a
+        ``valid`` convolution's outputs on their windows).
+    spans : list of (start, stop) or None, optional
+        A step range per panel to shade (e.g. where a motif was placed).
+    titles : list of str, optional
+    mark_max : bool
+        Mark the largest response with a dot and write its value and step.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> s = np.sin(np.linspace(0, 6, 40))
+    >>> fig = plot_signal_responses([s], [np.maximum(s, 0)], spans=[(5, 10)])
+    """
+    n = len(signals)
+    if len(responses) != n:
+        raise ValueError(
+            f"`signals` and `responses` must have the same length. Received: {n} and "
+            f"{len(responses)}"
+        )
+    spans = list(spans) if spans is not None else [None] * n
+    titles = list(titles) if titles is not None else [None] * n
+    longest = max(len(np.ravel(s)) for s in signals)
+    s_lo = min(float(np.min(s)) for s in signals)
+    s_hi = max(float(np.max(s)) for s in signals)
+    s_pad = 0.08 * (s_hi - s_lo or 1.0)
+    fig, axes = plt.subplots(n, 1, figsize=(width, 1.9 * n + 0.3), squeeze=False)
+    all_resp = np.concatenate([np.ravel(r) for r in responses])
+    top = float(np.max(all_resp)) if all_resp.size else 1.0
+    bottom = min(float(np.min(all_resp)), 0.0) if all_resp.size else 0.0
+    if top <= bottom:
+        top = bottom + 1.0
+    for ax, signal, response, span, title in zip(
+        axes[:, 0], signals, responses, spans, titles, strict=True
+    ):
+        signal = np.ravel(np.asarray(signal, dtype=float))
+        response = np.ravel(np.asarray(response, dtype=float))
+        if span is not None:
+            ax.axvspan(span[0] - 0.5, span[1] - 0.5, color="gold", alpha=0.35, lw=0)
+        ax.plot(signal, color="black", lw=1.2, label=signal_label)
+        ax.set_xlim(-0.5, longest - 0.5)
+        ax.set_ylim(s_lo - s_pad, s_hi + s_pad)  # one scale for all panels: comparable
+        ax.set_ylabel(signal_label, fontsize=9)
+        twin = ax.twinx()
+        xs = np.arange(response.size) + response_offset
+        twin.fill_between(xs, 0, response, color=response_color, alpha=0.3, step="mid")
+        twin.plot(xs, response, color=response_color, lw=1.2, drawstyle="steps-mid")
+        twin.set_ylim(bottom - 0.05 * (top - bottom), top + 0.25 * (top - bottom))
+        twin.set_ylabel(response_label, fontsize=9, color=response_color)
+        twin.tick_params(axis="y", colors=response_color)
+        if mark_max and response.size:
+            k = int(np.argmax(response))
+            twin.plot(xs[k], response[k], "o", color=response_color)
+            twin.annotate(
+                f"max {response[k]:.3g} at step {xs[k]:g}",
+                (xs[k], response[k]),
+                xytext=(6, 4),
+                textcoords="offset points",
+                fontsize=8,
+                color=response_color,
+            )
+        label = f"({signal.size} steps)"
+        ax.set_title(f"{title}  {label}" if title else label, fontsize=10)
+    axes[-1, 0].set_xlabel("step")
     fig.tight_layout()
     return fig
