@@ -132,6 +132,10 @@ class Course:
             p.name for p in self.solutions_dir.iterdir() if (p / f"{p.name}.ipynb").is_file()
         )
 
+    def notebook_ids(self, assignment: str) -> list[str]:
+        """Notebook names (without ``.ipynb``) of one assignment, sorted."""
+        return sorted(p.stem for p in (self.solutions_dir / assignment).glob("*.ipynb"))
+
     def select(self, assignments: Sequence[str] | None) -> list[str]:
         """``assignments`` checked against the course (all of them when None)."""
         known = self.assignments()
