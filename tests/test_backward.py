@@ -339,7 +339,6 @@ POOL_OPS = {
 
 
 @pytest.mark.keras
-@pytest.mark.slow
 @pytest.mark.parametrize("layer_name", list(POOL_OPS))
 @given(data=st.data())
 @PROPERTY
@@ -386,7 +385,6 @@ GLOBAL_OPS = {
 
 
 @pytest.mark.keras
-@pytest.mark.slow
 @pytest.mark.parametrize("layer_name", list(GLOBAL_OPS))
 @given(data=st.data())
 @PROPERTY
@@ -622,7 +620,6 @@ def upsampling_cases(draw, rank):
 
 
 @pytest.mark.keras
-@pytest.mark.slow
 @pytest.mark.parametrize("rank", [1, 2])
 @given(data=st.data())
 @PROPERTY
