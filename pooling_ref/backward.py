@@ -39,8 +39,9 @@ The rules, each pinned against ``tf.GradientTape`` through the Keras layer
   :func:`upsampling2d_backward`.)
 * **Bilinear upsampling** is linear, ``y = W_rows @ x @ W_cols.T`` per channel, so
   its gradient is ``W_rows.T @ g @ W_cols``. TensorFlow computes the weights and
-  each weighted share in float32, even for float64 data; so does this module, and
-  its result equals TensorFlow's to the last bit in both dtypes.
+  each weighted share in float32, even for float64 data, then adds the shares in
+  the data's dtype; so does this module (float64: equal to TensorFlow's to the
+  last bit; float32: up to the order of the float32 additions).
 
 Every function is the exact transpose of its forward (``gradcheck`` confirms it
 numerically); none modifies its inputs.
