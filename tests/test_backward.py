@@ -74,7 +74,7 @@ def full_shape(batch, spatial, channels, data_format):
 # --------------------------------------------------------------------------
 # contract
 # --------------------------------------------------------------------------
-POOL_BACKWARDS = [
+BACKWARDS = [
     (pooling.max_pool1d, B.max_pool1d_backward, (2, 6, 3), {"pool_size": 2}),
     (pooling.average_pool1d, B.average_pool1d_backward, (2, 6, 3), {"pool_size": 3}),
     (pooling.max_pool2d, B.max_pool2d_backward, (2, 4, 5, 3), {"pool_size": 2}),
@@ -83,13 +83,21 @@ POOL_BACKWARDS = [
     (global_pooling.global_average_pool1d, B.global_average_pool1d_backward, (2, 6, 3), {}),
     (global_pooling.global_max_pool2d, B.global_max_pool2d_backward, (2, 4, 5, 3), {}),
     (global_pooling.global_average_pool2d, B.global_average_pool2d_backward, (2, 4, 5, 3), {}),
+    (pooling_ref.upsampling1d, B.upsampling1d_backward, (2, 3, 3), {"size": 2}),
+    (pooling_ref.upsampling2d, B.upsampling2d_backward, (2, 3, 4, 3), {"size": (2, 3)}),
+    (
+        pooling_ref.upsampling2d,
+        B.upsampling2d_backward,
+        (2, 3, 4, 3),
+        {"size": 2, "interpolation": "bilinear", "data_format": "channels_first"},
+    ),
 ]
-IDS = [f.__name__ for f, *_ in POOL_BACKWARDS]
+IDS = [f"{f.__name__}-{i}" for i, (f, *_) in enumerate(BACKWARDS)]
 
 
-@pytest.mark.parametrize(("forward", "backward", "shape", "kwargs"), POOL_BACKWARDS, ids=IDS)
+@pytest.mark.parametrize(("forward", "backward", "shape", "kwargs"), BACKWARDS, ids=IDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_pool_backward_shape_dtype_and_input_untouched(forward, backward, shape, kwargs, dtype):
+def test_backward_shape_dtype_and_input_untouched(forward, backward, shape, kwargs, dtype):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(dtype)
     g = rng.standard_normal(forward(x, **kwargs).shape).astype(dtype)
@@ -101,14 +109,14 @@ def test_pool_backward_shape_dtype_and_input_untouched(forward, backward, shape,
     np.testing.assert_array_equal(g, g_before)
 
 
-@pytest.mark.parametrize(("forward", "backward", "shape", "kwargs"), POOL_BACKWARDS, ids=IDS)
+@pytest.mark.parametrize(("forward", "backward", "shape", "kwargs"), BACKWARDS, ids=IDS)
 def test_integer_input_gives_float32_gradient(forward, backward, shape, kwargs):
     x = np.arange(np.prod(shape)).reshape(shape)
     g = np.ones(forward(x, **kwargs).shape)
     assert backward(g, x, **kwargs).dtype == np.float32
 
 
-@pytest.mark.parametrize(("forward", "backward", "shape", "kwargs"), POOL_BACKWARDS, ids=IDS)
+@pytest.mark.parametrize(("forward", "backward", "shape", "kwargs"), BACKWARDS, ids=IDS)
 def test_grad_output_of_wrong_shape_is_a_clear_error(forward, backward, shape, kwargs):
     x = np.zeros(shape)
     expected = forward(x, **kwargs).shape
