@@ -70,16 +70,23 @@ def normalize_tuple(value, n: int, name: str, *, allow_zero: bool = False) -> tu
         rule = ">= 0" if allow_zero else "> 0"
         raise ValueError(
             f"The `{name}` argument must be a tuple of {n} integers. Received: "
-            f"{name}={value!r}, including values {set(bad)} that do not satisfy `value {rule}`"
+            f"{name}={value!r}, including values {one_of(sorted(set(bad)))} "
+            f"that do not satisfy `value {rule}`"
         )
     return values
+
+
+def one_of(choices) -> str:
+    """``{'valid', 'same'}``: the choices in a fixed order (a set's order varies by run)."""
+    return "{" + ", ".join(repr(c) for c in choices) + "}"
 
 
 def normalize_padding(padding, allowed: tuple[str, ...] = POOL_PADDINGS) -> str:
     """Lower-case ``padding`` and check it is one of ``allowed`` (Keras is case-insensitive)."""
     if not isinstance(padding, str) or padding.lower() not in allowed:
         raise ValueError(
-            f"The `padding` argument must be one of {set(allowed)}. Received: padding={padding!r}"
+            f"The `padding` argument must be one of {one_of(allowed)}. "
+            f"Received: padding={padding!r}"
         )
     return padding.lower()
 
@@ -90,7 +97,7 @@ def normalize_data_format(data_format) -> str:
         return "channels_last"
     if not isinstance(data_format, str) or data_format.lower() not in DATA_FORMATS:
         raise ValueError(
-            f"The `data_format` argument must be one of {set(DATA_FORMATS)}. "
+            f"The `data_format` argument must be one of {one_of(DATA_FORMATS)}. "
             f"Received: data_format={data_format!r}"
         )
     return data_format.lower()

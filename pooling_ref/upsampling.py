@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._args import channels_last_input, from_channels_last, normalize_tuple
+from ._args import channels_last_input, from_channels_last, normalize_tuple, one_of
 
 INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -100,7 +100,7 @@ def upsampling2d(x, size=(2, 2), data_format="channels_last", interpolation="nea
     rows, cols = normalize_tuple(size, 2, "size")
     if not isinstance(interpolation, str) or interpolation.lower() not in INTERPOLATIONS:
         raise ValueError(
-            f"The `interpolation` argument must be one of {set(INTERPOLATIONS)}. "
+            f"The `interpolation` argument must be one of {one_of(INTERPOLATIONS)}. "
             f"Received: interpolation={interpolation!r}"
         )
     if interpolation.lower() == "nearest":
