@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.util
+import inspect
 import io
 import linecache
 import os
@@ -88,30 +89,41 @@ def _public_name(frame, package: str) -> str:
     """A name the learner recognises for the forbidden function being entered."""
     code, local = frame.f_code, frame.f_locals
     module = frame.f_globals.get("__name__", package)
-    if code.co_name in ("__new__", "__init__", "__call__"):
-        owner = local.get("cls") or type(local.get("self"))
-        if isinstance(owner, type):
-            if package == "keras" and ".layers." in owner.__module__:
-                return f"keras.layers.{owner.__name__}"
-            return f"{package}: {owner.__module__}.{owner.__qualname__}"
-    for key in ("fn", "func", "op", "target", "f"):  # TensorFlow's decorator wrappers
-        wrapped = local.get(key)
-        if callable(wrapped) and hasattr(wrapped, "__qualname__"):
-            return f"{getattr(wrapped, '__module__', package)}.{wrapped.__qualname__}"
+    qualname = code.co_qualname
+    owner = local.get("cls") if "cls" in local else type(local["self"]) if "self" in local else None
+    if code.co_name in ("__new__", "__init__", "__call__") and isinstance(owner, type):
+        if package == "keras" and ".layers." in owner.__module__:
+            return f"keras.layers.{owner.__name__}"
+        module, qualname = owner.__module__, owner.__qualname__
+    if package == "tensorflow":
+        for key in ("fn", "func", "op", "target"):  # TensorFlow's decorator wrappers
+            wrapped = local.get(key)
+            if callable(wrapped) and hasattr(wrapped, "__qualname__"):
+                with contextlib.suppress(ValueError):  # ValueError: a cycle of __wrapped__
+                    wrapped = inspect.unwrap(wrapped)
+                module = getattr(wrapped, "__module__", None) or module
+                qualname = getattr(wrapped, "__name__", wrapped.__qualname__)
+                break
+        return f"TensorFlow's {qualname} ({module})"
     if module.startswith("keras.src.ops."):
         return f"keras.ops.{code.co_name}"
-    if package == "pooling_ref":
-        return (
-            f"pooling_ref.{code.co_name}" if module.count(".") <= 1 else f"{module}.{code.co_name}"
-        )
-    return f"{module}.{code.co_qualname}"
+    exported = getattr(sys.modules.get(package), code.co_name, None)
+    if getattr(exported, "__code__", None) is code:
+        return f"{package}.{code.co_name}"
+    return f"{module}.{qualname}"
+
+
+def _first_caller_outside(frame):
+    """The nearest calling frame that is not in a forbidden package (None if there is none)."""
+    caller = frame.f_back
+    while caller is not None and _package_of(caller.f_code.co_filename):
+        caller = caller.f_back
+    return caller
 
 
 def _learner_line(frame) -> str:
     """`` (line N: `source`)`` for the first caller frame outside forbidden packages."""
-    caller = frame.f_back
-    while caller is not None and _package_of(caller.f_code.co_filename):
-        caller = caller.f_back
+    caller = _first_caller_outside(frame)
     if caller is None:
         return ""
     source = linecache.getline(caller.f_code.co_filename, caller.f_lineno).strip()
@@ -119,13 +131,22 @@ def _learner_line(frame) -> str:
 
 
 def _make_profiler(exercise: str, record: LearnerRun) -> Callable:
+    importing = 0  # depth of imports in progress
+
     def profiler(frame, event, arg):
-        if event != "call":
+        nonlocal importing
+        code = frame.f_code
+        # Importing a library is allowed: interrupting an import half-way would
+        # leave broken modules behind for the rest of the notebook. Using it is not.
+        if code.co_name == "_find_and_load" and code.co_filename.startswith("<frozen importlib"):
+            importing += {"call": 1, "return": -1}.get(event, 0)
             return
-        package = _package_of(frame.f_code.co_filename)
+        if event != "call" or importing:
+            return
+        package = _package_of(code.co_filename)
         # A finalizer of some library object collected while the learner's code
         # runs is not the learner's call.
-        if package is None or frame.f_code.co_name == "__del__":
+        if package is None or code.co_name == "__del__":
             return
         message = (
             f"{exercise} must be implemented in NumPy: it called {_public_name(frame, package)}"

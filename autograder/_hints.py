@@ -350,7 +350,8 @@ def _global_mistakes(op: str) -> list[Mistake]:
 
     def option_ignored(name, value):
         def variant(case):
-            if case.options.get(name) in (None, False, "channels_last"):
+            given = case.options.get(name)
+            if given is None or given is False or (isinstance(given, str) and given == value):
                 return None
             return call(case, **{name: value})
 
@@ -412,6 +413,21 @@ def _conv_mistakes() -> list[Mistake]:
 
         return variant
 
+    def undilated_taps(case):  # padding computed for the dilated kernel, taps 1 step apart
+        o = _conv_options(case)
+        if o["dilation_rate"] == 1:
+            return None
+        x, cf = _channels_last(case)
+        size = case.array("kernel").shape[0]
+        if o["padding"] == "causal":
+            pads = (o["dilation_rate"] * (size - 1), 0)
+        else:
+            pads = padding_amounts(x.shape[1], size, o["strides"], o["padding"], o["dilation_rate"])
+        n_out = output_length(x.shape[1], size, o["strides"], o["padding"], o["dilation_rate"])
+        padded = _pad_steps(x, [pads], 0)
+        y = ref(case, x=padded, padding="valid", data_format=None, dilation_rate=1)
+        return _back(y[:, :n_out], cf)
+
     def same_pads(length, size, o):
         return padding_amounts(length, size, o["strides"], "same", o["dilation_rate"])
 
@@ -445,6 +461,7 @@ def _conv_mistakes() -> list[Mistake]:
         Mistake("causal_as_same", when(lambda c: o(c)["padding"] == "causal", padding="same")),
         Mistake("ignores_same", when(lambda c: o(c)["padding"] == "same", padding="valid")),
         Mistake("ignores_dilation", when(lambda c: o(c)["dilation_rate"] > 1, dilation_rate=1)),
+        Mistake("ignores_dilation", undilated_taps),
         Mistake("ignores_strides", when(lambda c: o(c)["strides"] > 1, strides=1)),
         Mistake("swapped_kernel_axes", swapped),
     ]
@@ -676,7 +693,7 @@ def shape_mistakes(exercise: str, case, received, expected) -> list[str]:
     diff = [
         i for i, (a, b) in enumerate(zip(received.shape, expected.shape, strict=True)) if a != b
     ]
-    if exercise.endswith("pool1d") or exercise == "conv1d":
+    if exercise in ("max_pool1d", "average_pool1d", "conv1d"):
         if len(diff) == 1 and abs(received.shape[diff[0]] - expected.shape[diff[0]]) == 1:
             return ["off_by_one"]
     return []
