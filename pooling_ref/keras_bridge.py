@@ -66,6 +66,11 @@ def _unsupported(layer, what: str = "") -> ValueError:
     )
 
 
+def _no_mask(model, mask) -> None:
+    if mask is not None:
+        raise _unsupported(model, "a mask passed to a model")
+
+
 def _activation(layer, name) -> Callable[[np.ndarray], np.ndarray]:
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise _unsupported(layer, f"activation={name!r}")
@@ -84,7 +89,7 @@ def _weights(layer, *names: str) -> list[np.ndarray | None]:
     out = []
     for name in names:
         variable = getattr(layer, name, None)
-        out.append(None if variable is None else np.array(variable))
+        out.append(None if variable is None else np.array(variable.numpy()))
     return out
 
 
@@ -254,7 +259,8 @@ def from_keras(obj) -> KerasForward:
     if isinstance(obj, keras.Sequential):
         parts = [from_keras(layer) for layer in obj.layers]
 
-        def sequential(x, training=None):
+        def sequential(x, mask=None, training=None):
+            _no_mask(obj, mask)
             for part in parts:
                 x = part(x)
             return x
@@ -278,7 +284,8 @@ def from_keras(obj) -> KerasForward:
                     converted[id(op)] = from_keras(op)
                     steps += converted[id(op)].steps
 
-        def functional(*inputs, training=None):
+        def functional(*inputs, mask=None, training=None):
+            _no_mask(obj, mask)
             inputs = [np.asarray(x) for x in inputs]
             return obj._run_through_graph(inputs, operation_fn=lambda op: converted[id(op)])
 
