@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.util
-import inspect
 import io
 import linecache
 import os
@@ -85,6 +84,22 @@ def _package_of(filename: str) -> str | None:
     return verdict
 
 
+def _unwrap(fn):
+    """The function under decorators (``__wrapped__`` and TensorFlow's ``_tf_decorator``)."""
+    for _ in range(20):
+        inner = getattr(fn, "__wrapped__", None)
+        if inner is None:
+            inner = getattr(getattr(fn, "_tf_decorator", None), "decorated_target", None)
+        if inner is None and getattr(fn, "__closure__", None):  # TensorFlow's dispatch wrappers
+            cells = dict(zip(fn.__code__.co_freevars, fn.__closure__, strict=True))
+            cell = cells.get("dispatch_target") or cells.get("target")
+            inner = cell.cell_contents if cell is not None else None
+        if inner is None or inner is fn:
+            break
+        fn = inner
+    return fn
+
+
 def _public_name(frame, package: str) -> str:
     """A name the learner recognises for the forbidden function being entered."""
     code, local = frame.f_code, frame.f_locals
@@ -99,8 +114,7 @@ def _public_name(frame, package: str) -> str:
         for key in ("fn", "func", "op", "target"):  # TensorFlow's decorator wrappers
             wrapped = local.get(key)
             if callable(wrapped) and hasattr(wrapped, "__qualname__"):
-                with contextlib.suppress(ValueError):  # ValueError: a cycle of __wrapped__
-                    wrapped = inspect.unwrap(wrapped)
+                wrapped = _unwrap(wrapped)
                 module = getattr(wrapped, "__module__", None) or module
                 qualname = getattr(wrapped, "__name__", wrapped.__qualname__)
                 break
