@@ -20,8 +20,11 @@ MODULES = [
     "pooling_ref.naive",
     "pooling_ref.keras_bridge",
 ]
+# the forward API (pooling_ref.backward documents and tests itself)
 PUBLIC = [
-    getattr(pooling_ref, name) for name in pooling_ref.__all__ if not name.endswith("_backward")
+    fn
+    for fn in (getattr(pooling_ref, name) for name in pooling_ref.__all__)
+    if fn.__module__ in MODULES
 ]
 NAIVE = [
     getattr(naive, name)
