@@ -816,17 +816,10 @@ def _run_workers(todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[t
             bar.update(running=len(running))
             ready = multiprocessing.connection.wait(list(running), timeout=1.0)
             now = time.monotonic()
+            finished = []
             for sentinel in list(running):
                 proc, job, started = running[sentinel]
-                if sentinel not in ready and now - started <= timeout:
-                    continue
-                del running[sentinel]
-                if sentinel not in ready:
-                    _kill(proc)
-                    record = _failed_record(
-                        job, "timeout", f"killed after {timeout:.0f} s (whole-submission limit)"
-                    )
-                else:
+                if sentinel in ready:
                     proc.join()
                     record = read_record(Path(job["record"]))
                     if record is None or record.get("fingerprint") != job["fingerprint"]:
@@ -835,7 +828,21 @@ def _run_workers(todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[t
                             "worker-died",
                             f"worker exited with code {proc.exitcode} without a result",
                         )
-                bar.update(done=1, failed=record.get("status") != "graded", running=len(running))
+                elif now - started > timeout:
+                    _kill(proc)
+                    record = _failed_record(
+                        job, "timeout", f"killed after {timeout:.0f} s (whole-submission limit)"
+                    )
+                else:
+                    continue
+                del running[sentinel]
+                finished.append((job, record))
+            for job, record in finished:
+                bar.update(
+                    done=1,
+                    failed=record.get("status") != "graded",
+                    running=min(jobs, len(running) + len(pending)),
+                )
                 yield job, record
     finally:
         for proc, _, _ in running.values():
