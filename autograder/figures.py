@@ -864,8 +864,9 @@ def plot_signal_responses(
         Drawn as a filled red curve on the right-hand axis. Entry ``i`` is drawn
         at ``x = i + response_offset`` (``(kernel_size - 1) / 2`` centres a
         ``valid`` convolution's outputs on their windows).
-    spans : list of (start, stop) or None, optional
-        A step range per panel to shade (e.g. where a motif was placed).
+    spans : list, optional
+        Per panel: ``None``, one ``(start, stop)`` step range, or a list of them, shaded
+        (e.g. where a motif was placed; ``stop`` is exclusive).
     titles : list of str, optional
     mark_max : bool
         Mark the largest response with a dot and write its value and step.
@@ -902,8 +903,10 @@ def plot_signal_responses(
     ):
         signal = np.ravel(np.asarray(signal, dtype=float))
         response = np.ravel(np.asarray(response, dtype=float))
-        if span is not None:
-            ax.axvspan(span[0] - 0.5, span[1] - 0.5, color="gold", alpha=0.35, lw=0)
+        if span is not None and len(span) and np.ndim(span[0]) == 0:
+            span = [span]  # a single (start, stop)
+        for start, stop in span or ():
+            ax.axvspan(start - 0.5, stop - 0.5, color="gold", alpha=0.35, lw=0)
         ax.plot(signal, color="black", lw=1.2, label=signal_label)
         ax.set_xlim(-0.5, longest - 0.5)
         ax.set_ylim(s_lo - s_pad, s_hi + s_pad)  # one scale for all panels: comparable
