@@ -71,11 +71,13 @@ def array_mismatch(
         return []
     first = tuple(int(i) for i in np.argwhere(wrong)[0])
     position = ", ".join(str(i) for i in first)
+    want, got = fmt_value(expected[first]), fmt_value(received[first])
+    if want == got:  # a rounding difference: show every digit
+        want, got = repr(float(expected[first])), repr(float(received[first]))
     return [
         f"{what} shape {fmt_shape(expected.shape)} is right, but {int(wrong.sum())} of "
         f"{wrong.size} values differ",
-        f"first difference at [{position}]: expected {fmt_value(expected[first])}, "
-        f"received {fmt_value(received[first])}",
+        f"first difference at [{position}]: expected {want}, received {got}",
     ]
 
 

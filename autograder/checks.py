@@ -35,6 +35,7 @@ Example (in a test cell)::
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -222,12 +223,13 @@ def _learner_error_line(exc: BaseException) -> str:
     import linecache
     import traceback
 
+    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frames = [
         f
         for f in traceback.extract_tb(exc.__traceback__)
-        if "site-packages" not in f.filename and not f.filename.startswith(sys.prefix)
-        and "/autograder/" not in f.filename
-    ]  # fmt: skip
+        if "site-packages" not in f.filename
+        and not f.filename.startswith((sys.prefix, sys.base_prefix, ours))
+    ]
     if not frames:
         return ""
     last = frames[-1]
@@ -264,6 +266,25 @@ def _compare(ex: Exercise, case, received, expected, oracle: str) -> list[str]:
     return problems
 
 
+def _only_precision_lost(ex: Exercise, received, expected) -> bool:
+    """True when the answer has a lower-precision dtype and is right within *its* tolerance."""
+    pairs = list(zip(_parts(ex, received), _parts(ex, expected), strict=False))
+    if len(pairs) != len(_parts(ex, expected)):
+        return False
+    lower = False
+    for (_, got), (_, want) in pairs:
+        if want is None:
+            continue
+        if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape != want.shape:
+            return False
+        if got.dtype.itemsize < want.dtype.itemsize:
+            lower = True
+        rtol, atol = tolerance_for(min(got.dtype, want.dtype, key=lambda d: d.itemsize), want)
+        if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+            return False
+    return lower
+
+
 def run_case(ex: Exercise, case: _cases.Case, fn: Callable, *, keras: bool = True) -> Outcome:
     """Run the learner's ``fn`` on one case and judge the answer."""
     outcome = Outcome(case)
@@ -298,6 +319,8 @@ def run_case(ex: Exercise, case: _cases.Case, fn: Callable, *, keras: bool = Tru
         return outcome
     received = run.value
     outcome.problems = _compare(ex, case, received, expected, "pooling_ref")
+    if outcome.problems and _only_precision_lost(ex, received, expected):
+        outcome.problems = []  # right but for the rounding: the dtype check says why
     if outcome.problems:
         names = known_mistakes(ex.name, case, received, expected)
         names += [n for n in shape_mistakes(ex.name, case, received, expected) if n not in names]
@@ -420,9 +443,9 @@ def run_check(
             passed += 1
             print(f"  PASS {group} ({len(group_cases)} cases)")
         else:
-            details = failure_message(ex, failure).splitlines()
-            print(f"  FAIL {group}: {details[0]}")
-            print("\n".join("     " + line for line in details[1:]))
+            details = failure_message(ex, failure).splitlines()[1:]
+            print(f"  FAIL {group}: case '{failure.case.name}' failed")
+            print("\n".join("     " + line for line in details))
     earned = total * passed / len(selected)
     print(f"{name}: {passed}/{len(selected)} groups pass -> {earned:g} of {total:g} points")
     return float(earned)
