@@ -794,7 +794,7 @@ def plot_rows(rows, *, fmt="{:.2g}", highlight=None, title=None):
     return fig
 
 
-def plot_images(images, *, ncols=4, cmap="gray", size=2.6, suptitle=None):
+def plot_images(images, *, ncols=4, cmap="gray", size=2.6, suptitle=None, same_scale=False):
     """Show a few images or feature maps side by side, each titled with its shape.
 
     Parameters
@@ -808,6 +808,9 @@ def plot_images(images, *, ncols=4, cmap="gray", size=2.6, suptitle=None):
     size : float
         Panel size in inches.
     suptitle : str, optional
+    same_scale : bool
+        Draw all 2D arrays on one colour scale (min to max over all of them), so that
+        equal values look equal across panels; by default each panel has its own.
 
     Returns
     -------
@@ -825,9 +828,13 @@ def plot_images(images, *, ncols=4, cmap="gray", size=2.6, suptitle=None):
     )
     for ax in axes.flat[n:]:
         ax.axis("off")
+    flat = [np.asarray(a, dtype=float) for a in images.values() if np.ndim(a) == 2]
+    lo = min(float(a.min()) for a in flat) if flat else None
+    hi = max(float(a.max()) for a in flat) if flat else None
     for ax, (title, img) in zip(axes.flat, images.items(), strict=False):
         img = np.asarray(img)
-        ax.imshow(img, cmap=cmap if img.ndim == 2 else None, interpolation="nearest")
+        scale = {"vmin": lo, "vmax": hi} if same_scale and img.ndim == 2 else {}
+        ax.imshow(img, cmap=cmap if img.ndim == 2 else None, interpolation="nearest", **scale)
         ax.set_title(f"{title}\n{_shape_text(img.shape)}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
