@@ -31,26 +31,23 @@ from pooling_ref._args import (
 from ._compare import array_mismatch, describe_input
 
 
-class ExpectedShape(tuple):
-    """A shape tuple that also knows typical wrong answers: ``mistakes[wrong_shape] = hint``."""
-
-    mistakes: dict
-
-    def __new__(cls, shape, mistakes=None):
-        obj = super().__new__(cls, shape)
-        obj.mistakes = {k: v for k, v in (mistakes or {}).items() if k != tuple(shape)}
-        return obj
-
-
-class ExpectedCount(int):
-    """An integer answer (a parameter count) with typical wrong answers: ``mistakes[n] = hint``."""
+class _KnowsMistakes:
+    """A right answer that also knows typical wrong answers: ``mistakes[wrong] = hint``."""
 
     mistakes: dict
 
     def __new__(cls, value, mistakes=None):
         obj = super().__new__(cls, value)
-        obj.mistakes = {k: v for k, v in (mistakes or {}).items() if k != int(value)}
+        obj.mistakes = {k: v for k, v in (mistakes or {}).items() if k != obj}
         return obj
+
+
+class ExpectedShape(_KnowsMistakes, tuple):
+    """A shape tuple with typical wrong shapes (see :func:`expected_pool1d_shape`)."""
+
+
+class ExpectedCount(_KnowsMistakes, int):
+    """A parameter count with typical wrong counts (see :func:`expected_conv1d_params`)."""
 
 
 SEED_FORMULA = (

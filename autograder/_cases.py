@@ -75,6 +75,14 @@ def _case(group, name, about="", keras=True, **arrays_and_options) -> Case:
     return Case(group, name, arrays, options, about, keras)
 
 
+def _random_case(r, i: int, shape: tuple, options: dict) -> Case:
+    """Random case ``i`` with input ``shape`` (channels_last); odd ``i`` use channels_first."""
+    if i % 2:
+        options["data_format"] = "channels_first"
+        shape = (shape[0], shape[-1], *shape[1:-1])
+    return Case("random", f"random/{i}", (("x", _normal(r, shape, decimals=None)),), options)
+
+
 # --------------------------------------------------------------------------
 # max_pool1d / average_pool1d
 # --------------------------------------------------------------------------
@@ -143,12 +151,7 @@ def pool1d_cases() -> list[Case]:
         if strides:
             options["strides"] = strides
         shape = (int(r.integers(1, 4)), length, int(r.integers(1, 5)))
-        if i % 2:
-            options["data_format"] = "channels_first"
-            shape = (shape[0], shape[2], shape[1])
-        cases.append(
-            Case("random", f"random/{i}", (("x", _normal(r, shape, decimals=None)),), options)
-        )
+        cases.append(_random_case(r, i, shape, options))
     return cases
 
 
@@ -188,12 +191,7 @@ def pool2d_cases() -> list[Case]:
         if r.integers(0, 2):
             options["strides"] = (int(r.integers(1, 4)), int(r.integers(1, 4)))
         shape = (int(r.integers(1, 3)), rows, cols, int(r.integers(1, 4)))
-        if i % 2:
-            options["data_format"] = "channels_first"
-            shape = (shape[0], shape[3], rows, cols)
-        cases.append(
-            Case("random", f"random/{i}", (("x", _normal(r, shape, decimals=None)),), options)
-        )
+        cases.append(_random_case(r, i, shape, options))
     return cases
 
 
@@ -262,14 +260,9 @@ def _global_random_cases(r, *, mask: bool) -> list[Case]:
             m = r.random((shape[0], shape[1])) < 0.7
             m[:, 0] = True  # never a fully masked sample (Keras gives NaN there)
             options["mask"] = m
-        if i % 2:
-            options["data_format"] = "channels_first"
-            shape = (shape[0], shape[2], shape[1])
         if i == 3:
             options["keepdims"] = True
-        cases.append(
-            Case("random", f"random/{i}", (("x", _normal(r, shape, decimals=None)),), options)
-        )
+        cases.append(_random_case(r, i, shape, options))
     return cases
 
 
@@ -435,10 +428,7 @@ def _pool1d_backward_cases(forward: Callable, *, max_pool: bool) -> list[Case]:
         pool = int(r.integers(1, (length if padding == "valid" else 4) + 1))
         options = {"pool_size": pool, "strides": int(r.integers(1, 4)), "padding": padding}
         shape = (int(r.integers(1, 3)), length, int(r.integers(1, 4)))
-        if i % 2:
-            options["data_format"] = "channels_first"
-            shape = (shape[0], shape[2], shape[1])
-        cases.append(Case("random", f"random/{i}", (("x", x(shape)),), options))
+        cases.append(_random_case(r, i, shape, options))
     return [_with_grad(case, forward, r) for case in cases]
 
 

@@ -483,7 +483,7 @@ def _make_check(name: str, summary: str) -> Callable:
 
     Examples
     --------
-    >>> check_{name}(pooling_ref_free_solution)  # doctest: +SKIP
+    >>> check_{name}({name}, points=2)  # the learner's function  # doctest: +SKIP
     """
     return check
 
