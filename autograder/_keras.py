@@ -81,7 +81,11 @@ _POOL_LAYERS = {
 
 
 def _forward_layer(exercise: str, case):
-    """``(layer, call_kwargs, transpose)`` computing the forward op of ``exercise`` for ``case``."""
+    """``(layer, call_kwargs, transpose)`` computing the forward op of ``exercise`` for ``case``.
+
+    ``transpose`` means: run the layer on ``x`` moved to channels_last and move the
+    result back (Conv1D channels_first, which TensorFlow lacks on the CPU).
+    """
     o = dict(case.options)
     x = case.array("x")
     dtype = x.dtype.name
@@ -130,13 +134,6 @@ def _forward_layer(exercise: str, case):
     raise KeyError(exercise)
 
 
-def _call(layer, x, call_kwargs, transpose: bool):
-    if transpose:
-        x = np.moveaxis(x, 1, -1)
-    y = layer(x, **call_kwargs)
-    return y, transpose
-
-
 def output(exercise: str, case):
     """The Keras layer's answer for ``case`` (array, or tuple for conv1d_backward); None if n/a."""
     if not case.keras:
@@ -147,13 +144,13 @@ def output(exercise: str, case):
             return None
         if exercise == forward:
             layer, call_kwargs, transpose = _forward_layer(exercise, case)
-            y, _ = _call(layer, case.array("x"), call_kwargs, transpose)
-            y = _to_numpy(y)
+            x = case.array("x")
+            y = _to_numpy(layer(np.moveaxis(x, 1, -1) if transpose else x, **call_kwargs))
             return np.moveaxis(y, -1, 1) if transpose else y
-        return _gradients(exercise, forward, case)
+        return _gradients(forward, case)
 
 
-def _gradients(exercise: str, forward: str, case):
+def _gradients(forward: str, case):
     """Gradients of ``sum(layer(x) * grad_output)`` by ``tf.GradientTape``."""
     _, tf = _modules()
     layer, call_kwargs, transpose = _forward_layer(forward, case)
@@ -165,10 +162,12 @@ def _gradients(exercise: str, forward: str, case):
         tape.watch(x)
         y = layer(x, **call_kwargs)
         loss = tf.reduce_sum(y * tf.constant(g))
-    if forward != "conv1d":
-        return _to_numpy(tape.gradient(loss, x))
-    sources = [x, layer.kernel] + ([layer.bias] if case.array("bias") is not None else [])
+    sources = [x]
+    if forward == "conv1d":
+        sources += [layer.kernel] + ([layer.bias] if case.array("bias") is not None else [])
     grads = [_to_numpy(gr) for gr in tape.gradient(loss, sources)]
     if transpose:
         grads[0] = np.moveaxis(grads[0], -1, 1)
+    if forward != "conv1d":
+        return grads[0]
     return tuple(grads) if len(grads) == 3 else (grads[0], grads[1], None)
