@@ -90,7 +90,9 @@ def cmd_grade(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    return run_demo(course=_course(args), jobs=args.jobs, keep=args.keep)
+    return run_demo(
+        course=_course(args), jobs=args.jobs, keep=args.keep, assignments=args.assignments
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         "differently from the solution, a blank one, partially correct ones with "
         "typical mistakes), print the gradebook table and where feedback and plot are.",
     )
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     p.add_argument(
         "--jobs", "-j", type=_jobs, default=default_jobs, help="submissions graded at once"
     )
