@@ -235,30 +235,16 @@ def plot_input_output(
     fig, axes = plt.subplots(
         1, 2, figsize=figsize, gridspec_kw={"width_ratios": widths}, constrained_layout=True
     )
+    style = dict(annotate=annotate, fmt=fmt, norm=norm, cmap=cmap)
     show_sequence(
-        axes[0],
-        x2,
-        title=titles[0],
-        step_labels=input_labels,
-        feature_labels=feature_labels,
-        annotate=annotate,
-        fmt=fmt,
-        norm=norm,
-        cmap=cmap,
-        shape=shapes[0],
-    )
+        axes[0], x2, title=titles[0], step_labels=input_labels, feature_labels=feature_labels,
+        shape=shapes[0], **style,
+    )  # fmt: skip
+    same_rows = y2.shape[1] == x2.shape[1]
     show_sequence(
-        axes[1],
-        y2,
-        title=titles[1],
-        step_labels=output_labels,
-        feature_labels=feature_labels if y2.shape[1] == x2.shape[1] else None,
-        annotate=annotate,
-        fmt=fmt,
-        norm=norm,
-        cmap=cmap,
-        shape=shapes[1],
-    )
+        axes[1], y2, title=titles[1], step_labels=output_labels,
+        feature_labels=feature_labels if same_rows else None, shape=shapes[1], **style,
+    )  # fmt: skip
     return fig
 
 
@@ -357,23 +343,15 @@ def plot_pooling_windows(
         squeeze=False,
     )
     pad_text = "-inf" if op == "max" else "pad"
+    style = dict(feature_labels=feature_labels, annotate=True, fmt=fmt, norm=norm, cmap=cmap)
     for k in range(n_rows):
         start = k * strides
         ax_in, ax_out = axes[k]
         show_sequence(
-            ax_in,
-            padded,
-            title=_window_title(k, start - left, pool_size, steps),
-            step_labels=padded_labels,
-            feature_labels=feature_labels,
-            annotate=True,
-            fmt=fmt,
-            norm=norm,
-            cmap=cmap,
-            pad_steps=pad_cols,
-            pad_text=pad_text,
-            shape=(steps, features),
-        )
+            ax_in, padded, title=_window_title(k, start - left, pool_size, steps),
+            step_labels=padded_labels, pad_steps=pad_cols, pad_text=pad_text,
+            shape=(steps, features), **style,
+        )  # fmt: skip
         _outline(ax_in, start, pool_size, features)
         if op == "max":
             window = padded[start : start + pool_size]
@@ -392,16 +370,8 @@ def plot_pooling_windows(
                     )
                 )
         show_sequence(
-            ax_out,
-            y,
-            title=f"output step {k}",
-            feature_labels=feature_labels,
-            annotate=True,
-            fmt=fmt,
-            norm=norm,
-            cmap=cmap,
-            shape=y.shape,
-        )
+            ax_out, y, title=f"output step {k}", shape=y.shape, **style
+        )  # fmt: skip
         _outline(ax_out, k, 1, features)
         for ax in (ax_in, ax_out):
             if k < n_rows - 1:
