@@ -303,6 +303,13 @@ def window_taps(
     return out, taps
 
 
+def axis_slice(ndim: int, axis: int, sl: slice) -> tuple[slice, ...]:
+    """Index tuple that applies ``sl`` to ``axis`` of an ``ndim``-d array."""
+    index = [slice(None)] * ndim
+    index[axis] = sl
+    return tuple(index)
+
+
 def tap_slices(lo: int, hi: int, start: int, stride: int) -> tuple[slice, slice]:
     """``(input_slice, output_slice)`` of one tap from :func:`window_taps`.
 

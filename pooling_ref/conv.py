@@ -6,9 +6,13 @@
 position ``i * strides + k * dilation_rate - left`` and multiplies its
 channel vector by the matrix ``kernel[k]`` of shape
 ``(in_channels // groups, filters)``. So the core does one matrix product
-per tap, ``x_shifted @ kernel[k]``, and adds it into the output. Taps that
-fall on padding contribute zero and are simply skipped (no padded copy is
-built; :func:`pooling_ref._args.window_taps` says which outputs each tap reaches).
+per tap, ``x @ kernel[k]`` (every input position at once, as one 2D product,
+which is what BLAS does fastest), and adds to each output the row of the
+input position it reads at that tap. Taps that fall on padding contribute
+zero and are simply skipped: no padded copy is built,
+:func:`pooling_ref._args.window_taps` says which outputs each tap reaches.
+With ``strides > 1`` the product also covers positions no output reads;
+that is the price of one large product per tap.
 
 Semantics pinned against Keras 3 / TensorFlow 2.21 (``tests/test_conv.py``):
 
@@ -64,27 +68,16 @@ def _conv(x, kernel, bias, strides, padding, data_format, dilation_rate, groups,
         window_taps(length, k, s, padding, d)
         for length, k, s, d in zip(x.shape[1:-1], ksize, strides, dilation, strict=True)
     ]
-    out_shape = (x.shape[0], *(n for n, _ in axes), filters)
-    # A tap that reaches every output (always there with `valid`) goes first:
-    # its product becomes the output array, no zero-filled start needed.
-    taps = sorted(
-        itertools.product(*(taps for _, taps in axes)),
-        key=lambda tap: any(hi - lo < n for (_, lo, hi, _), (n, _) in zip(tap, axes, strict=True)),
-    )
-    out = None  # stays None only if every tap reads padding (tiny input, dilated kernel)
-    for tap in taps:
-        index = [tap_slices(lo, hi, a, s) for (_, lo, hi, a), s in zip(tap, strides, strict=True)]
-        src = x[(slice(None), *(i for i, _ in index))]
+    out = np.zeros((x.shape[0], *(n for n, _ in axes), filters), dtype=x.dtype)
+    # Every (batch, position) row of x times kernel[k]: one big 2D matrix product per
+    # tap (BLAS is fastest on few large products); each output then adds the row of
+    # the input position it reads at that tap (a strided slice of the product).
+    rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    for tap in itertools.product(*(taps for _, taps in axes)):
         weights = kernel[tuple(k for k, *_ in tap)]  # (in_channels // groups, filters)
-        product = _grouped_matmul(src, weights, groups)
-        if out is None and product.shape == out_shape:
-            out = product
-        else:
-            if out is None:
-                out = np.zeros(out_shape, dtype=x.dtype)
-            out[(slice(None), *(o for _, o in index))] += product
-    if out is None:
-        out = np.zeros(out_shape, dtype=x.dtype)
+        product = _grouped_matmul(rows, weights, groups).reshape(*x.shape[:-1], filters)
+        index = [tap_slices(lo, hi, a, s) for (_, lo, hi, a), s in zip(tap, strides, strict=True)]
+        out[(slice(None), *(o for _, o in index))] += product[(slice(None), *(i for i, _ in index))]
     if bias is not None:
         out += bias
     return from_channels_last(out, data_format)

@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._args import channels_last_input, from_channels_last
+from ._args import axis_slice, channels_last_input, from_channels_last
 
 
 def _global_pool(x, spatial_rank, data_format, keepdims, op, mask=None):
     """The one global pooling core: reduce every spatial axis of ``x``."""
     x, data_format = channels_last_input(x, spatial_rank, data_format)
     axes = tuple(range(1, 1 + spatial_rank))
-    if mask is None:
-        reduce = np.max if op == "max" else np.mean
-        y = reduce(x, axis=axes, keepdims=True)
+    if mask is None and op == "max":
+        y = x
+        for axis in axes:
+            y = _fold_max(y, axis)
+    elif mask is None:
+        y = np.mean(x, axis=axes, keepdims=True)
     else:
         mask = _check_mask(mask, x.shape[:2], x.dtype)[:, :, None]
         with np.errstate(invalid="ignore", divide="ignore"):  # all-masked rows -> nan, as Keras
@@ -37,6 +40,30 @@ def _global_pool(x, spatial_rank, data_format, keepdims, op, mask=None):
     if not keepdims:
         return np.ascontiguousarray(y.reshape(y.shape[0], y.shape[-1]))
     return from_channels_last(y, data_format)
+
+
+def _fold_max(x: np.ndarray, axis: int) -> np.ndarray:
+    """Maximum over ``axis`` (kept with length 1), folding the axis in half until one step is left.
+
+    The same values as ``np.max(x, axis, keepdims=True)``, several times faster
+    when ``axis`` is not the last one: each fold is one vectorised ``np.maximum``
+    of the first and the last half (an odd middle step joins step 0). The
+    first fold writes a new array, so ``x`` itself is never written to.
+    """
+
+    def steps(a, start, stop):
+        return a[axis_slice(a.ndim, axis, slice(start, stop))]
+
+    y = x
+    while y.shape[axis] > 1:
+        length = y.shape[axis]
+        half = length // 2
+        first, last = steps(y, 0, half), steps(y, length - half, length)
+        folded = np.maximum(first, last, out=None if y is x else first)
+        if length % 2:  # the middle step
+            np.maximum(steps(folded, 0, 1), steps(y, half, half + 1), out=steps(folded, 0, 1))
+        y = folded
+    return y if y is not x else x.copy()
 
 
 def _check_mask(mask, expected_shape, dtype) -> np.ndarray:

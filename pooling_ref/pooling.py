@@ -29,33 +29,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._args import from_channels_last, pool_arguments, tap_slices, window_taps
+from ._args import (
+    axis_slice,
+    from_channels_last,
+    output_length,
+    pool_arguments,
+    tap_slices,
+    window_taps,
+)
+from ._blocks import over_batch
 
 
-def _axis_slice(ndim: int, axis: int, sl: slice) -> tuple[slice, ...]:
-    """Index tuple that applies ``sl`` to ``axis`` of an ``ndim``-d array."""
-    index = [slice(None)] * ndim
-    index[axis] = sl
-    return tuple(index)
+def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str, op: str, out):
+    """Max (``op="max"``) or mean (``op="average"``) of windows along one ``axis``, into ``out``.
 
-
-def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str, op: str):
-    """Pool ``x`` along one ``axis`` with a window of ``window`` steps.
-
-    ``op == "max"`` returns the window maxima; ``op == "sum"`` returns
-    ``(sums, counts)`` where ``counts[i]`` is the number of real steps in
-    window ``i`` (a 1D array, to be broadcast along ``axis``).
+    The mean divides each window's sum by its number of real steps. Pooling
+    axis by axis is exact for the max, and for the mean too: every row of a 2D
+    window has the same number of real columns, so the mean of the row means
+    is the mean of the window.
     """
     out_len, taps = window_taps(x.shape[axis], window, stride, padding)
-    shape = list(x.shape)
-    shape[axis] = out_len
-    out = np.empty(shape, dtype=x.dtype)
-    counts = np.zeros(out_len, dtype=np.int64)
     ufunc = np.maximum if op == "max" else np.add
 
     def views(lo, hi, start):  # (input slice, output slice) of one tap along `axis`
         src, dst = tap_slices(lo, hi, start, stride)
-        return x[_axis_slice(x.ndim, axis, src)], out[_axis_slice(x.ndim, axis, dst)]
+        return x[axis_slice(x.ndim, axis, src)], out[axis_slice(x.ndim, axis, dst)]
 
     # Some tap reads a real step for every output (the `same` padding is
     # shorter than the window). Start from such taps so `out` is written in
@@ -66,14 +64,17 @@ def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str,
         ufunc(views(*full[0][1:])[0], views(*full[1][1:])[0], out=out)
     else:
         np.copyto(out, views(*full[0][1:])[0])
-    counts += min(len(full), 2)
     for _, lo, hi, start in rest:
         src, dst = views(lo, hi, start)
         ufunc(dst, src, out=dst)
-        counts[lo:hi] += 1
-    if op == "max":
-        return out
-    return out, counts
+    if op == "average":
+        counts = np.zeros(out_len, dtype=out.dtype)  # real steps per window
+        for _, lo, hi, _ in taps:
+            counts[lo:hi] += 1
+        shape = [1] * out.ndim
+        shape[axis] = out_len
+        np.divide(out, counts.reshape(shape), out=out)
+    return out
 
 
 def _pool(x, spatial_rank, pool_size, strides, padding, data_format, op):
@@ -81,18 +82,22 @@ def _pool(x, spatial_rank, pool_size, strides, padding, data_format, op):
     x, pool, strides, padding, data_format = pool_arguments(
         x, spatial_rank, pool_size, strides, padding, data_format
     )
+    axes = list(enumerate(zip(pool, strides, strict=True), start=1))
 
-    y = x
-    for axis, (window, stride) in enumerate(zip(pool, strides, strict=True), start=1):
-        if op == "max":
-            y = _pool_axis(y, axis, window, stride, padding, "max")
-        else:
-            sums, counts = _pool_axis(y, axis, window, stride, padding, "sum")
-            shape = [1] * y.ndim
-            shape[axis] = -1
-            # divide by the real-element count (int -> float in the input's dtype)
-            y = np.divide(sums, counts.astype(sums.dtype).reshape(shape), out=sums)
-    return from_channels_last(y, data_format)
+    def pool_block(xb, ob):  # a block of the batch; every axis but the last into temporaries
+        for axis, (window, stride) in axes[:-1]:
+            shape = list(xb.shape)
+            shape[axis] = output_length(xb.shape[axis], window, stride, padding)
+            xb = _pool_axis(xb, axis, window, stride, padding, op, np.empty(shape, xb.dtype))
+        axis, (window, stride) = axes[-1]
+        _pool_axis(xb, axis, window, stride, padding, op, ob)
+
+    out_spatial = [
+        output_length(length, window, stride, padding)
+        for length, window, stride in zip(x.shape[1:-1], pool, strides, strict=True)
+    ]
+    out = np.empty((x.shape[0], *out_spatial, x.shape[-1]), dtype=x.dtype)
+    return from_channels_last(over_batch(pool_block, x, out), data_format)
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,175 @@
+"""Time pooling_ref against the Keras layers (TensorFlow backend, eager) on realistic shapes.
+
+For each op: build the Keras layer, warm both sides up, then time ``repeats``
+calls of each, alternating ref and Keras call by call so that both see the
+same machine load, and print the median times and the ratio ref / Keras in one
+table. The Keras side is the eager layer call on a ``tf.Tensor`` already in
+memory (the NumPy-to-tensor conversion is not charged to Keras).
+
+The issue's bar: ratio <= 1.25 on (32, 4096, 64) float32 for max/average
+pooling and upsampling, and (32, 1024, 64) with 64 filters, kernel 5 for conv1d.
+
+Usage::
+
+    .venv/bin/python benchmarks/ref_vs_keras.py [--repeats 21] [--warmup 3] [--only conv1d]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pooling_ref  # noqa: E402  (first: quiet TensorFlow)
+
+BAR = 1.25
+POOL_SHAPE = (32, 4096, 64)
+CONV_SHAPE = (32, 1024, 64)
+
+
+def cases(keras):
+    """(name, shape, NumPy callable of x, Keras layer, counts for the bar)."""
+    L = keras.layers
+    conv_kernel = np.random.default_rng(1).standard_normal((5, 64, 64)).astype(np.float32) * 0.1
+    conv_bias = np.random.default_rng(2).standard_normal(64).astype(np.float32)
+
+    def conv_layer(padding):
+        layer = L.Conv1D(64, 5, padding=padding)
+        layer.build((None, *CONV_SHAPE[1:]))
+        layer.kernel.assign(conv_kernel)
+        layer.bias.assign(conv_bias)
+        return layer
+
+    def conv(padding):
+        return lambda x: pooling_ref.conv1d(x, conv_kernel, conv_bias, padding=padding)
+
+    return [
+        (
+            "max_pool1d pool 2",
+            POOL_SHAPE,
+            lambda x: pooling_ref.max_pool1d(x, 2),
+            L.MaxPooling1D(2),
+            True,
+        ),
+        (
+            "max_pool1d pool 3, strides 2, same",
+            POOL_SHAPE,
+            lambda x: pooling_ref.max_pool1d(x, 3, 2, "same"),
+            L.MaxPooling1D(3, 2, "same"),
+            True,
+        ),
+        (
+            "average_pool1d pool 2",
+            POOL_SHAPE,
+            lambda x: pooling_ref.average_pool1d(x, 2),
+            L.AveragePooling1D(2),
+            True,
+        ),
+        (
+            "average_pool1d pool 3, strides 2, same",
+            POOL_SHAPE,
+            lambda x: pooling_ref.average_pool1d(x, 3, 2, "same"),
+            L.AveragePooling1D(3, 2, "same"),
+            True,
+        ),
+        (
+            "upsampling1d size 2",
+            POOL_SHAPE,
+            lambda x: pooling_ref.upsampling1d(x, 2),
+            L.UpSampling1D(2),
+            True,
+        ),
+        (
+            "conv1d 64 filters, kernel 5, valid",
+            CONV_SHAPE,
+            conv("valid"),
+            conv_layer("valid"),
+            True,
+        ),
+        ("conv1d 64 filters, kernel 5, same", CONV_SHAPE, conv("same"), conv_layer("same"), True),
+        (
+            "global_max_pool1d",
+            POOL_SHAPE,
+            pooling_ref.global_max_pool1d,
+            L.GlobalMaxPooling1D(),
+            False,
+        ),
+        (
+            "global_average_pool1d",
+            POOL_SHAPE,
+            pooling_ref.global_average_pool1d,
+            L.GlobalAveragePooling1D(),
+            False,
+        ),
+    ]
+
+
+def time_pair(ref, keras_call, repeats: int, warmup: int) -> tuple[float, float]:
+    """Median seconds of ``ref()`` and ``keras_call()``, timed alternately."""
+    for _ in range(warmup):
+        ref()
+        keras_call()
+    ref_times, keras_times = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        ref()
+        ref_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        keras_call()
+        keras_times.append(time.perf_counter() - start)
+    return statistics.median(ref_times), statistics.median(keras_times)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=21, help="timed calls per side (median)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed calls per side first")
+    parser.add_argument("--only", default="", help="run only ops whose name contains this")
+    args = parser.parse_args(argv)
+
+    import keras
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    inputs = {
+        shape: rng.standard_normal(shape).astype(np.float32) for shape in (POOL_SHAPE, CONV_SHAPE)
+    }
+    tensors = {shape: tf.constant(x) for shape, x in inputs.items()}
+
+    print(
+        f"pooling_ref vs Keras {keras.__version__} / TensorFlow {tf.__version__}, NumPy {np.__version__}; "
+        f"median of {args.repeats} calls after {args.warmup} warm-up calls, float32"
+    )
+    print()
+    print("| op | input | ref (ms) | keras (ms) | ref / keras |")
+    print("|---|---|---:|---:|---:|")
+    worst = 0.0
+    for name, shape, ref_fn, layer, in_bar in cases(keras):
+        if args.only not in name:
+            continue
+        x, xt = inputs[shape], tensors[shape]
+        expected = np.asarray(layer(xt))
+        np.testing.assert_allclose(ref_fn(x), expected, rtol=1e-4, atol=1e-4)  # same op timed
+        t_ref, t_keras = time_pair(lambda: ref_fn(x), lambda: layer(xt), args.repeats, args.warmup)  # noqa: B023
+        ratio = t_ref / t_keras
+        if in_bar:
+            worst = max(worst, ratio)
+        note = "" if in_bar else " (not in the bar)"
+        print(
+            f"| {name}{note} | {shape} | {t_ref * 1e3:.1f} | {t_keras * 1e3:.1f} | {ratio:.2f} |",
+            flush=True,
+        )
+    print()
+    verdict = "within" if worst <= BAR else "ABOVE"
+    print(f"worst ratio on the issue's ops: {worst:.2f} ({verdict} the {BAR}x bar)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
