@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pooling_ref  # noqa: E402  (first: quiet TensorFlow)
+import pooling_ref
 
 BAR = 1.25
 POOL_SHAPE = (32, 4096, 64)
@@ -143,8 +143,9 @@ def main(argv=None) -> int:
     tensors = {shape: tf.constant(x) for shape, x in inputs.items()}
 
     print(
-        f"pooling_ref vs Keras {keras.__version__} / TensorFlow {tf.__version__}, NumPy {np.__version__}; "
-        f"median of {args.repeats} calls after {args.warmup} warm-up calls, float32"
+        f"pooling_ref vs Keras {keras.__version__} / TensorFlow {tf.__version__}, "
+        f"NumPy {np.__version__}; float32; median of {args.repeats} calls "
+        f"after {args.warmup} warm-up calls"
     )
     print()
     print("| op | input | ref (ms) | keras (ms) | ref / keras |")
