@@ -27,10 +27,44 @@ from ._args import (
 from .global_pooling import _check_mask
 
 
-def _window_steps(i: int, window: int, stride: int, left: int, steps: int, dilation: int = 1):
+def _window_steps(i: int, window: int, stride: int, left: int, steps: int):
     """The real input steps read by output ``i`` (the padded ones are left out)."""
     first = i * stride - left
-    return [first + k * dilation for k in range(window) if 0 <= first + k * dilation < steps]
+    return [t for t in range(first, first + window) if 0 <= t < steps]
+
+
+def largest(values):
+    """The largest of ``values``, by comparing one value at a time."""
+    best = values[0]
+    for value in values[1:]:
+        if value > best:
+            best = value
+    return best
+
+
+def mean(values):
+    """Sum of ``values`` (added one at a time, in the input's dtype) over their count."""
+    total = values[0]
+    for value in values[1:]:
+        total = total + value
+    return total / len(values)
+
+
+def _pool_loops(x, pool_size, strides, padding, data_format, window_value):
+    """``y[b, i, c] = window_value(the real values of window i, channel c)``: pooling in loops."""
+    x, (pool,), (stride,), padding, data_format = pool_arguments(
+        x, 1, pool_size, strides, padding, data_format
+    )
+    batch, steps, channels = x.shape
+    out_steps = output_length(steps, pool, stride, padding)
+    left, _ = padding_amounts(steps, pool, stride, padding)
+    y = np.empty((batch, out_steps, channels), dtype=x.dtype)
+    for b in range(batch):
+        for i in range(out_steps):
+            window = _window_steps(i, pool, stride, left, steps)
+            for c in range(channels):
+                y[b, i, c] = window_value([x[b, t, c] for t in window])
+    return from_channels_last(y, data_format)
 
 
 def max_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
@@ -52,23 +86,7 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="chann
     >>> max_pool1d(np.array([[[1.0], [3.0], [2.0]]]), pool_size=2, strides=1)[0, :, 0]
     array([3., 3.])
     """
-    x, (pool,), (stride,), padding, data_format = pool_arguments(
-        x, 1, pool_size, strides, padding, data_format
-    )
-    batch, steps, channels = x.shape
-    out_steps = output_length(steps, pool, stride, padding)
-    left, _ = padding_amounts(steps, pool, stride, padding)
-    y = np.empty((batch, out_steps, channels), dtype=x.dtype)
-    for b in range(batch):
-        for i in range(out_steps):
-            window = _window_steps(i, pool, stride, left, steps)
-            for c in range(channels):
-                best = x[b, window[0], c]
-                for t in window[1:]:
-                    if x[b, t, c] > best:
-                        best = x[b, t, c]
-                y[b, i, c] = best
-    return from_channels_last(y, data_format)
+    return _pool_loops(x, pool_size, strides, padding, data_format, largest)
 
 
 def average_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
@@ -90,22 +108,7 @@ def average_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="c
     >>> average_pool1d(np.array([[[1.0], [2.0], [3.0]]]), padding="same")[0, :, 0]
     array([1.5, 3. ])
     """
-    x, (pool,), (stride,), padding, data_format = pool_arguments(
-        x, 1, pool_size, strides, padding, data_format
-    )
-    batch, steps, channels = x.shape
-    out_steps = output_length(steps, pool, stride, padding)
-    left, _ = padding_amounts(steps, pool, stride, padding)
-    y = np.empty((batch, out_steps, channels), dtype=x.dtype)
-    for b in range(batch):
-        for i in range(out_steps):
-            window = _window_steps(i, pool, stride, left, steps)
-            for c in range(channels):
-                total = x.dtype.type(0)
-                for t in window:
-                    total += x[b, t, c]
-                y[b, i, c] = total / len(window)
-    return from_channels_last(y, data_format)
+    return _pool_loops(x, pool_size, strides, padding, data_format, mean)
 
 
 def global_max_pool1d(x, data_format="channels_last", keepdims=False):
@@ -132,11 +135,7 @@ def global_max_pool1d(x, data_format="channels_last", keepdims=False):
     y = np.empty((batch, 1, channels), dtype=x.dtype)
     for b in range(batch):
         for c in range(channels):
-            best = x[b, 0, c]
-            for t in range(1, steps):
-                if x[b, t, c] > best:
-                    best = x[b, t, c]
-            y[b, 0, c] = best
+            y[b, 0, c] = largest([x[b, t, c] for t in range(steps)])
     return from_channels_last(y, data_format) if keepdims else y[:, 0, :]
 
 
@@ -172,10 +171,7 @@ def global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=Fa
     for b in range(batch):
         kept = [t for t in range(steps) if keep[b, t]]
         for c in range(channels):
-            total = x.dtype.type(0)
-            for t in kept:
-                total += x[b, t, c]
-            y[b, 0, c] = total / len(kept) if kept else np.nan
+            y[b, 0, c] = mean([x[b, t, c] for t in kept]) if kept else np.nan  # nan as Keras
     return from_channels_last(y, data_format) if keepdims else y[:, 0, :]
 
 

@@ -94,23 +94,31 @@ def global_case(draw, rank):
 
 
 @pytest.mark.keras
+@pytest.mark.parametrize("rank", [1, 2])
 @PROPERTY
 @given(
-    shape=global_case(1),
+    data=st.data(),
     data_format=data_formats,
     dtype=dtypes,
     keepdims=st.booleans(),
     seed=st.integers(0, 2**16),
 )
-def test_global_1d_matches_keras(shape, data_format, dtype, keepdims, seed):
-    x = random_array(seed, shape, dtype)
+def test_global_pooling_matches_keras(rank, data, data_format, dtype, keepdims, seed):
+    x = random_array(seed, data.draw(global_case(rank)), dtype)
     if data_format == "channels_first":
         x = to_channels_first(x)
     L, name = layers(), np.dtype(dtype).name
-    for fn, layer, exact in [
-        (pooling_ref.global_max_pool1d, L.GlobalMaxPooling1D, True),
-        (pooling_ref.global_average_pool1d, L.GlobalAveragePooling1D, False),
-    ]:
+    pairs = {
+        1: [
+            (pooling_ref.global_max_pool1d, L.GlobalMaxPooling1D, True),
+            (pooling_ref.global_average_pool1d, L.GlobalAveragePooling1D, False),
+        ],
+        2: [
+            (pooling_ref.global_max_pool2d, L.GlobalMaxPooling2D, True),
+            (pooling_ref.global_average_pool2d, L.GlobalAveragePooling2D, False),
+        ],
+    }[rank]
+    for fn, layer, exact in pairs:
         keras_layer = layer(data_format=data_format, keepdims=keepdims, dtype=name)
         ours = fn(x, data_format=data_format, keepdims=keepdims)
         assert_same_as_keras(ours, run_layer(keras_layer, x), exact=exact)
@@ -126,26 +134,3 @@ def test_global_average_1d_with_random_mask_matches_keras(shape, dtype, seed):
     layer = layers().GlobalAveragePooling1D(dtype=np.dtype(dtype).name)
     keras_y = np.asarray(layer(x, mask=mask))
     assert_same_as_keras(pooling_ref.global_average_pool1d(x, mask=mask), keras_y)
-
-
-@pytest.mark.keras
-@PROPERTY
-@given(
-    shape=global_case(2),
-    data_format=data_formats,
-    dtype=dtypes,
-    keepdims=st.booleans(),
-    seed=st.integers(0, 2**16),
-)
-def test_global_2d_matches_keras(shape, data_format, dtype, keepdims, seed):
-    x = random_array(seed, shape, dtype)
-    if data_format == "channels_first":
-        x = to_channels_first(x)
-    L, name = layers(), np.dtype(dtype).name
-    for fn, layer, exact in [
-        (pooling_ref.global_max_pool2d, L.GlobalMaxPooling2D, True),
-        (pooling_ref.global_average_pool2d, L.GlobalAveragePooling2D, False),
-    ]:
-        keras_layer = layer(data_format=data_format, keepdims=keepdims, dtype=name)
-        ours = fn(x, data_format=data_format, keepdims=keepdims)
-        assert_same_as_keras(ours, run_layer(keras_layer, x), exact=exact)

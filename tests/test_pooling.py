@@ -172,38 +172,32 @@ def pool_case(draw, rank):
     return shape, pool, strides, padding
 
 
-@pytest.mark.keras
-@PROPERTY
-@given(case=pool_case(1), data_format=data_formats, dtype=dtypes, seed=st.integers(0, 2**16))
-def test_pool1d_matches_keras(case, data_format, dtype, seed):
-    shape, (pool,), strides, padding = case
-    x = random_array(seed, shape, dtype)
-    if data_format == "channels_first":
-        x = to_channels_first(x)
-    strides = None if strides is None else strides[0]
+def pooling_pairs(rank):
+    """(pooling_ref function, Keras layer class, exact?) for max and average pooling."""
     L = layers()
-    for fn, layer, exact in [
-        (pooling_ref.max_pool1d, L.MaxPooling1D, True),
-        (pooling_ref.average_pool1d, L.AveragePooling1D, False),
-    ]:
-        keras_layer = layer(pool, strides, padding, data_format, dtype=np.dtype(dtype).name)
-        ours = fn(x, pool, strides, padding, data_format)
-        assert_same_as_keras(ours, run_layer(keras_layer, x), exact=exact)
-
-
-@pytest.mark.keras
-@PROPERTY
-@given(case=pool_case(2), data_format=data_formats, dtype=dtypes, seed=st.integers(0, 2**16))
-def test_pool2d_matches_keras(case, data_format, dtype, seed):
-    shape, pool, strides, padding = case
-    x = random_array(seed, shape, dtype)
-    if data_format == "channels_first":
-        x = to_channels_first(x)
-    L = layers()
-    for fn, layer, exact in [
+    if rank == 1:
+        return [
+            (pooling_ref.max_pool1d, L.MaxPooling1D, True),
+            (pooling_ref.average_pool1d, L.AveragePooling1D, False),
+        ]
+    return [
         (pooling_ref.max_pool2d, L.MaxPooling2D, True),
         (pooling_ref.average_pool2d, L.AveragePooling2D, False),
-    ]:
+    ]
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("rank", [1, 2])
+@PROPERTY
+@given(data=st.data(), data_format=data_formats, dtype=dtypes, seed=st.integers(0, 2**16))
+def test_pooling_matches_keras(rank, data, data_format, dtype, seed):
+    shape, pool, strides, padding = data.draw(pool_case(rank))
+    if rank == 1:  # ints as a user would pass them to the 1D layers
+        pool, strides = pool[0], None if strides is None else strides[0]
+    x = random_array(seed, shape, dtype)
+    if data_format == "channels_first":
+        x = to_channels_first(x)
+    for fn, layer, exact in pooling_pairs(rank):
         keras_layer = layer(pool, strides, padding, data_format, dtype=np.dtype(dtype).name)
         ours = fn(x, pool, strides, padding, data_format)
         assert_same_as_keras(ours, run_layer(keras_layer, x), exact=exact)
