@@ -27,6 +27,8 @@ Semantics pinned against Keras 3 / TensorFlow 2.21 (``tests/test_pooling.py``):
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ._args import (
@@ -68,12 +70,15 @@ def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str,
         src, dst = views(lo, hi, start)
         ufunc(dst, src, out=dst)
     if op == "average":
-        counts = np.zeros(out_len, dtype=out.dtype)  # real steps per window
+        counts = np.zeros(out_len, dtype=np.int64)  # real steps per window
         for _, lo, hi, _ in taps:
             counts[lo:hi] += 1
-        shape = [1] * out.ndim
-        shape[axis] = out_len
-        np.divide(out, counts.reshape(shape), out=out)
+        # divide each run of windows with the same count by that count (a scalar
+        # divisor keeps this one fast pass; the runs are the interior and the edges)
+        edges = [0, *(np.flatnonzero(np.diff(counts)) + 1).tolist(), out_len]
+        for start, stop in itertools.pairwise(edges):
+            part = out[axis_slice(out.ndim, axis, slice(start, stop))]
+            np.divide(part, int(counts[start]), out=part)
     return out
 
 
