@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -146,6 +147,11 @@ def main(argv=None) -> int:
         f"pooling_ref vs Keras {keras.__version__} / TensorFlow {tf.__version__}, "
         f"NumPy {np.__version__}; float32; median of {args.repeats} calls "
         f"after {args.warmup} warm-up calls"
+    )
+    print(
+        f"{os.cpu_count()} CPUs; load average before the run: "
+        + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        + " (other processes compete for the same cores: compare ratios, not times)"
     )
     print()
     print("| op | input | ref (ms) | keras (ms) | ref / keras | keras on a NumPy array (ms) |")
