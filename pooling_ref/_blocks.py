@@ -41,6 +41,16 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
+def _forget_pool_in_child() -> None:
+    """A forked child inherits the pool object but not its threads: start afresh there."""
+    global _executor
+    _executor = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def over_batch(
     compute: Callable[[np.ndarray, np.ndarray], None],
     x: np.ndarray,

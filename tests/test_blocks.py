@@ -1,0 +1,65 @@
+"""pooling_ref._blocks: batch blocks on threads change nothing but the speed."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+import pooling_ref
+from pooling_ref import _blocks
+
+BIG = (24, 4096, 32)  # 12 MiB of float32: above MIN_SPLIT_BYTES, so it is split
+
+
+def test_a_big_batch_is_split_into_blocks_and_each_sample_computed_once():
+    x = np.zeros(BIG, np.float32)
+    assert x.nbytes >= _blocks.MIN_SPLIT_BYTES
+    seen = []
+
+    def record(xb, ob):
+        seen.append(xb.shape[0])
+        ob[...] = 1.0
+
+    out = _blocks.over_batch(record, x, np.zeros(BIG, np.float32))
+    assert len(seen) > 1 and sum(seen) == BIG[0]
+    assert (out == 1.0).all()
+
+
+def test_a_small_batch_is_one_call():
+    calls = []
+    _blocks.over_batch(lambda xb, ob: calls.append(xb.shape), np.zeros((8, 5, 3)), np.zeros(8))
+    assert calls == [(8, 5, 3)]
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: pooling_ref.max_pool1d(x, 3, 2, "same"),
+        lambda x: pooling_ref.average_pool1d(x, 3, 2, "same"),
+        lambda x: pooling_ref.average_pool2d(x.reshape(-1, 64, 64, 32), 3, 2, "same"),
+    ],
+)
+def test_blocked_results_equal_one_sample_at_a_time(op):
+    x = np.random.default_rng(0).standard_normal(BIG).astype(np.float32)
+    whole = op(x)
+    one_by_one = np.concatenate([op(x[i : i + 1]) for i in range(BIG[0])])  # never split
+    np.testing.assert_array_equal(whole, one_by_one)
+
+
+def _pool_in_child(queue):
+    x = np.ones(BIG, np.float32)
+    queue.put(pooling_ref.max_pool1d(x).shape)
+
+
+def test_a_forked_child_gets_a_fresh_thread_pool():
+    pooling_ref.max_pool1d(np.ones(BIG, np.float32))  # the parent's pool now exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_pool_in_child, args=(queue,))
+    child.start()
+    try:
+        assert queue.get(timeout=60) == (24, 2048, 32)  # a hang here: the child reused dead threads
+    finally:
+        child.join(timeout=10)
