@@ -94,8 +94,9 @@ class BoundedExecute(Execute):
     def _event(self, kind: str, detail: str, cell=None) -> None:
         self.log.warning("%s: %s", kind, detail)
         if self.events_path:
+            event = {"kind": kind, "detail": detail, "cell": cell, "notebook": self._notebook}
             with open(self.events_path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps({"kind": kind, "detail": detail, "cell": cell}) + "\n")
+                fh.write(json.dumps(event) + "\n")
 
     @staticmethod
     def _name(cell, index: int) -> str:
@@ -121,6 +122,7 @@ class BoundedExecute(Execute):
         self._baseline = False
         self._output_used: dict[int, int] = {}
         self._output_cut: set[int] = set()
+        self._notebook = ((resources or {}).get("nbgrader") or {}).get("notebook")
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
@@ -298,6 +300,7 @@ class BoundedExecute(Execute):
                     "characters of output]\n",
                 },
             }
-            self._event("output-flood", f"cell {cell_index} printed more than {limit} characters")
+            name = self._name(self.nb.cells[cell_index], cell_index)
+            self._event("output-flood", f"{name} printed more than {limit} characters", name)
             return super().output(outs, note, None, cell_index)
         return None
