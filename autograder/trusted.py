@@ -496,13 +496,15 @@ def _run_call(worker: Worker, call: CheckCall, rng) -> tuple[float | None, bool,
     return earned, passed, printed.getvalue(), fresh_failures
 
 
-def recheck_cell(cell: ImplementationCell, sources: list[tuple[str, str]], *, seed=None) -> Recheck:
+def recheck_cell(
+    cell: ImplementationCell, sources: list[tuple[str, str]], *, seed=None, call_timeout=20.0
+) -> Recheck:
     """Run the checks of ``cell`` on the learner's ``sources``, in an untrusted worker."""
     rng = np.random.default_rng(seed)
     lines: list[str] = []
     fresh: list[str] = []
     earned_total, strict_ok, any_points = 0.0, True, False
-    with Worker() as worker:
+    with Worker(call_timeout=call_timeout) as worker:
         errors = worker.run_cells(sources)
         lines += [f"error in your code: {e}" for e in errors]
         for call in cell.calls:
@@ -520,15 +522,34 @@ def recheck_cell(cell: ImplementationCell, sources: list[tuple[str, str]], *, se
     return Recheck(cell.grade_id, cell.max_score, score, "\n".join(lines), fresh, denied)
 
 
-def recheck_notebook(autograded: Path, source: Path, *, seed=None) -> list[Recheck]:
-    """Trusted verdicts on every implementation cell of one autograded notebook."""
+def recheck_notebook(
+    autograded: Path, source: Path, *, only=None, seed=None, call_timeout=20.0
+) -> list[Recheck]:
+    """Trusted verdicts on the implementation cells of one autograded notebook.
+
+    Parameters
+    ----------
+    autograded : path
+        The notebook as nbgrader executed it (the learner's solution cells).
+    source : path
+        The instructor's notebook (test cells with their hidden tests).
+    only : collection of str, optional
+        Grade ids to re-check (default: every implementation cell).
+    seed : int, optional
+        Seed of the fresh random inputs (default: fresh entropy).
+    call_timeout : float
+        Seconds one call of the learner's function may take.
+    """
     import nbformat
 
     source_nb = nbformat.read(source, as_version=4)
     graded_nb = nbformat.read(autograded, as_version=4)
     return [
-        recheck_cell(cell, learner_cells(graded_nb, cell.grade_id), seed=seed)
+        recheck_cell(
+            cell, learner_cells(graded_nb, cell.grade_id), seed=seed, call_timeout=call_timeout
+        )
         for cell in implementation_cells(source_nb)
+        if only is None or cell.grade_id in only
     ]
 
 
