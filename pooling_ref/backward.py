@@ -66,7 +66,7 @@ from ._args import (
     window_taps,
 )
 from .global_pooling import _check_mask
-from .upsampling import upsampling2d
+from .upsampling import bilinear_source, upsampling2d
 
 __all__ = [
     "GradcheckResult",
@@ -602,22 +602,6 @@ def upsampling1d_backward(grad_output, x, size=2):
     return g.reshape(batch, steps, size, channels).sum(axis=2)
 
 
-def _bilinear_source(length: int, size: int):
-    """TensorFlow's float32 source coordinates of the ``length * size`` outputs of one axis.
-
-    Output ``i`` sits at ``(i + 0.5) / size - 0.5`` (half-pixel centres, computed in float32
-    as ``(i + 0.5) * scale - 0.5``); it mixes input ``lower`` with weight ``1 - frac`` and
-    ``upper`` with weight ``frac`` (both clamped to the input).
-    """
-    scale = np.float32(length) / np.float32(length * size)
-    coord = (np.arange(length * size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
-    floor = np.floor(coord)
-    lower = np.maximum(floor, 0).astype(np.intp)
-    upper = np.minimum(np.ceil(coord), length - 1).astype(np.intp)
-    frac = coord - floor
-    return lower, upper, frac
-
-
 def upsampling2d_backward(
     grad_output, x, size=(2, 2), data_format="channels_last", interpolation="nearest"
 ):
@@ -670,8 +654,8 @@ def upsampling2d_backward(
         return from_channels_last(grad_x, data_format)
 
     # bilinear: output (i, j) read four inputs; hand each its weighted share back
-    row_lo, row_hi, row_frac = _bilinear_source(rows, size_r)
-    col_lo, col_hi, col_frac = _bilinear_source(cols, size_c)
+    row_lo, row_hi, row_frac = bilinear_source(rows, size_r)
+    col_lo, col_hi, col_frac = bilinear_source(cols, size_c)
     g32 = g.astype(np.float32)
     one = np.float32(1)
     grad_x = np.zeros(x.shape, dtype=x.dtype)

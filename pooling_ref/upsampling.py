@@ -51,16 +51,39 @@ def upsampling1d(x, size=2):
     return np.repeat(x, size, axis=1)
 
 
-def _bilinear_axis(x: np.ndarray, axis: int, size: int) -> np.ndarray:
-    """Resize ``x`` by ``size`` along ``axis`` with half-pixel centres (TensorFlow's rule)."""
-    length = x.shape[axis]
-    # TensorFlow computes the source coordinate in float32: (i + 0.5) * scale - 0.5
+def bilinear_source(length: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each of the ``length * size`` outputs of one axis reads, by TensorFlow's rule.
+
+    Output ``i`` sits at input coordinate ``(i + 0.5) / size - 0.5`` (half-pixel
+    centres), computed in float32 as TensorFlow does: ``(i + 0.5) * scale - 0.5``
+    with ``scale = float32(length) / float32(length * size)``. It mixes input
+    ``lower`` with weight ``1 - frac`` and input ``upper`` with weight ``frac``;
+    both indices are clamped to the input. The forward (:func:`upsampling2d`)
+    and its gradient (:func:`pooling_ref.backward.upsampling2d_backward`) share it.
+
+    Returns
+    -------
+    lower, upper : (length * size,) intp ndarray
+    frac : (length * size,) float32 ndarray
+        ``coord - floor(coord)``, in ``[0, 1)``.
+
+    Examples
+    --------
+    >>> lower, upper, frac = bilinear_source(2, 2)  # coordinates -0.25, 0.25, 0.75, 1.25
+    >>> lower, upper, frac
+    (array([0, 0, 0, 1]), array([0, 1, 1, 1]), array([0.75, 0.25, 0.75, 0.25], dtype=float32))
+    """
     scale = np.float32(length) / np.float32(length * size)
     coord = (np.arange(length * size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
     floor = np.floor(coord)
-    lower = np.maximum(floor, 0).astype(np.int64)
-    upper = np.minimum(np.ceil(coord), length - 1).astype(np.int64)
-    frac = coord - floor
+    lower = np.maximum(floor, 0).astype(np.intp)
+    upper = np.minimum(np.ceil(coord), length - 1).astype(np.intp)
+    return lower, upper, coord - floor
+
+
+def _bilinear_axis(x: np.ndarray, axis: int, size: int) -> np.ndarray:
+    """Resize ``x`` by ``size`` along ``axis`` with half-pixel centres (TensorFlow's rule)."""
+    lower, upper, frac = bilinear_source(x.shape[axis], size)
     shape = [1] * x.ndim
     shape[axis] = -1
     a = np.take(x, lower, axis=axis)

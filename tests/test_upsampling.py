@@ -50,6 +50,21 @@ def test_bilinear_uses_half_pixel_centres_and_clamps_at_the_border():
     np.testing.assert_array_equal(y4, [0.0, 0.0, 0.5, 1.5, 2.5, 3.5, 4.0, 4.0])
 
 
+def test_bilinear_source_gives_lower_upper_and_a_float32_fraction():
+    """The one helper the forward and upsampling2d_backward share."""
+    from pooling_ref.upsampling import bilinear_source
+
+    lower, upper, frac = bilinear_source(3, 2)  # coordinates -0.25, 0.25, ..., 2.25
+    np.testing.assert_array_equal(lower, [0, 0, 0, 1, 1, 2])
+    np.testing.assert_array_equal(upper, [0, 1, 1, 2, 2, 2])
+    assert frac.dtype == np.float32
+    np.testing.assert_array_equal(frac, [0.75, 0.25, 0.75, 0.25, 0.75, 0.25])
+    # size 3 of 7: the float32 coordinate (i + 0.5) * (7 / 21) - 0.5, not 1/3 in float64
+    _, _, frac = bilinear_source(7, 3)
+    coord = (np.arange(21, dtype=np.float32) + np.float32(0.5)) * np.float32(7 / 21) - 0.5
+    np.testing.assert_array_equal(frac, coord - np.floor(coord))
+
+
 @pytest.mark.keras
 def test_bilinear_alignment_matches_keras_not_align_corners():
     x = np.array([[[[0.0], [4.0]]]], dtype=np.float32)
