@@ -80,7 +80,10 @@ class BoundedExecute(Execute):
         0.0, help="Wall-clock seconds for the whole notebook (0: no limit)."
     ).tag(config=True)
     max_output_bytes = Integer(
-        100_000, help="Characters of output one cell keeps (-1: no limit)."
+        100_000, help="Characters of text output one cell keeps (-1: no limit)."
+    ).tag(config=True)
+    max_image_bytes = Integer(
+        8 * 2**20, help="Characters of image data (base64) one cell keeps."
     ).tag(config=True)
     responsive_timeout = Integer(
         15, help="Seconds a kernel has to answer again after a cell timed out."
@@ -120,7 +123,7 @@ class BoundedExecute(Execute):
         self._stopped: tuple[str, str] | None = None
         self._tampered: list[str] = []
         self._baseline = False
-        self._output_used: dict[int, int] = {}
+        self._output_used: dict[int, tuple[int, int]] = {}
         self._output_cut: set[int] = set()
         self._notebook = ((resources or {}).get("nbgrader") or {}).get("notebook")
         return super().preprocess(nb, resources, km)
@@ -259,34 +262,23 @@ class BoundedExecute(Execute):
 
     # ------------------------------------------------------------------ output caps
     def output(self, outs, msg, display_id, cell_index):
-        limit = self.max_output_bytes
+        kind = msg.get("msg_type")
         content = msg.get("content", {})
-        if (
-            limit is None
-            or limit < 0
-            or msg.get("msg_type")
-            not in (
-                "stream",
-                "display_data",
-                "execute_result",
-                "error",
-            )
+        if kind not in ("stream", "display_data", "execute_result", "error") or (
+            self.max_output_bytes < 0
         ):
             return super().output(outs, msg, display_id, cell_index)
-        used = self._output_used.get(cell_index, 0)
-        size = _text_size(content.get("text", "")) + _text_size(content.get("data", {}))
-        size += _text_size(content.get("traceback", [])) + _text_size(content.get("evalue", ""))
-        left = limit - used
-        self._output_used[cell_index] = used + size
-        if size <= left:
+        text, binary = _output_sizes(content)
+        used_text, used_binary = self._output_used.get(cell_index, (0, 0))
+        self._output_used[cell_index] = (used_text + text, used_binary + binary)
+        text_left = self.max_output_bytes - used_text
+        if text <= text_left and used_binary + binary <= self.max_image_bytes:
             return super().output(outs, msg, display_id, cell_index)
-        kind = msg["msg_type"]
-        if kind == "error":  # kept: it decides the score; shortened
-            content["evalue"] = str(content.get("evalue", ""))[:2000]
-            content["traceback"] = [str(t)[:2000] for t in content.get("traceback", [])[-20:]]
-            return super().output(outs, msg, display_id, cell_index)
-        if kind == "stream" and left > 0:
-            content["text"] = content.get("text", "")[:left]
+        if kind in ("error", "execute_result"):  # kept, shortened: they decide the score
+            _shorten(content)
+            super().output(outs, msg, display_id, cell_index)
+        elif kind == "stream" and text_left > 0:
+            content["text"] = content.get("text", "")[:text_left]
             super().output(outs, msg, display_id, cell_index)
         if cell_index not in self._output_cut:
             self._output_cut.add(cell_index)
@@ -296,11 +288,40 @@ class BoundedExecute(Execute):
                 "header": {"msg_type": "stream"},
                 "content": {
                     "name": "stdout",
-                    "text": f"\n[grader: output cut here, a cell keeps at most {limit} "
-                    "characters of output]\n",
+                    "text": f"\n[grader: output cut here, a cell keeps at most "
+                    f"{self.max_output_bytes} characters of text and "
+                    f"{self.max_image_bytes // 2**20} MB of images]\n",
                 },
             }
             name = self._name(self.nb.cells[cell_index], cell_index)
-            self._event("output-flood", f"{name} printed more than {limit} characters", name)
-            return super().output(outs, note, None, cell_index)
+            self._event("output-flood", f"{name} printed more output than a cell keeps", name)
+            super().output(outs, note, None, cell_index)
         return None
+
+
+def _output_sizes(content: dict) -> tuple[int, int]:
+    """(characters of text, characters of image data) in an output message's content."""
+    text = _text_size(content.get("text", "")) + _text_size(content.get("evalue", ""))
+    text += _text_size(content.get("traceback", []))
+    binary = 0
+    for mime, value in (content.get("data") or {}).items():
+        if mime.startswith("image/") or mime == "application/pdf":
+            binary += _text_size(value)
+        else:
+            text += _text_size(value)
+    return text, binary
+
+
+def _shorten(content: dict, limit: int = 2000) -> None:
+    """Cut an error or result to a readable size (images dropped, text kept short)."""
+    if "evalue" in content:
+        content["evalue"] = str(content["evalue"])[:limit]
+    if "traceback" in content:
+        content["traceback"] = [str(t)[:limit] for t in content["traceback"][-20:]]
+    data = content.get("data")
+    if isinstance(data, dict):
+        content["data"] = {
+            mime: (value[:limit] if isinstance(value, str) else value)
+            for mime, value in data.items()
+            if not mime.startswith("image/") and mime != "application/pdf"
+        }

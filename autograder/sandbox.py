@@ -86,7 +86,7 @@ _COPY_EVENTS = frozenset(
 )  # fmt: skip
 _MOVE_EVENTS = frozenset(["os.rename", "shutil.move"])
 _LIST_EVENTS = frozenset(["os.listdir", "os.scandir", "os.chdir", "glob.glob", "os.listxattr"])
-_NET_EVENTS = frozenset(["socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"])
+_NET_EVENTS = frozenset(["socket.connect", "socket.sendto", "socket.sendmsg"])
 
 
 @dataclass
@@ -364,12 +364,27 @@ def prepare_kernel(scratch: Path, policy: Policy) -> str:
     return KERNEL_NAME
 
 
+def copy_matplotlib_cache(dest: Path) -> None:
+    """Give a kernel's private MPLCONFIGDIR the grader's font cache (no font scan, no fc-list)."""
+    import glob
+    import shutil
+
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for folder in (os.environ.get("MPLCONFIGDIR"), os.path.join(xdg, "matplotlib")):
+        caches = sorted(glob.glob(os.path.join(folder, "fontlist-*.json"))) if folder else []
+        if caches:
+            for path in caches:
+                shutil.copy(path, dest)
+            return
+
+
 def kernel_main(argv: list[str]) -> None:
     """``python -m autograder.sandbox kernel POLICY.json -f CONNECTION``: a confined kernel."""
     policy = Policy.load(argv[0])
     home = Path(policy.allow[0]) if policy.allow else Path(policy.cwd)
     for sub in ("tmp", "matplotlib", "ipython", "jupyter"):
         (home / sub).mkdir(parents=True, exist_ok=True)
+    copy_matplotlib_cache(home / "matplotlib")
     env = scrubbed_environment(home)
     os.environ.clear()
     os.environ.update(env)
