@@ -55,6 +55,30 @@ def ensure_bin_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p != bindir]])
 
 
+def fast_gradebook_creation() -> None:
+    """Let nbgrader create gradebooks without running the ``alembic`` executable.
+
+    When nbgrader creates a gradebook it runs ``alembic heads`` in a subprocess
+    to learn the schema version it stamps into it (seconds per new gradebook on
+    a loaded machine). Alembic's Python API gives the same answer from the same
+    migration scripts in milliseconds; this replaces nbgrader's
+    ``get_alembic_version`` with that lookup, in this process only.
+    """
+    import nbgrader.api
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    if getattr(nbgrader.api.get_alembic_version, "in_process", False):
+        return
+    head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+
+    def get_alembic_version() -> str:
+        return head
+
+    get_alembic_version.in_process = True
+    nbgrader.api.get_alembic_version = get_alembic_version
+
+
 def nbgrader_config(root: Path | str, **course_directory):
     """The course's nbgrader ``Config`` with ``CourseDirectory.root = root``.
 
@@ -240,6 +264,8 @@ def run_generate_assignment(
     from nbgrader.coursedir import CourseDirectory
 
     ensure_bin_on_path()
+    if db_url is not None:
+        fast_gradebook_creation()
     for aid in assignments:
         cfg = nbgrader_config(root, source_directory="source", release_directory="release")
         if db_url is None:

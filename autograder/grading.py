@@ -273,6 +273,29 @@ def _redirect_output(path: Path) -> None:
     os.close(fd)
 
 
+#: Environment variables that size the thread pools of TensorFlow, OpenMP and BLAS.
+THREAD_VARIABLES = (
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
+
+
+def share_cores(jobs: int, cores: int | None = None) -> None:
+    """Give this process (and the kernel it starts) ``cores // jobs`` threads per pool.
+
+    N kernels each using every core oversubscribe the machine: on 2 cores, two
+    TensorFlow kernels with 2 threads each spend more CPU time than with 1
+    (measured: ~12% more user time on notebook 03). Variables already set by
+    the instructor are left alone.
+    """
+    threads = str(max(1, (cores or os.cpu_count() or 1) // max(1, jobs)))
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, threads)
+
+
 def _tail(text: str, lines: int = 30) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
@@ -454,7 +477,9 @@ def grade_submission(job: dict) -> dict:
             converter.force = True
             return capture_log(converter)
 
+        started = time.perf_counter()
         result = run(Autograde)
+        timings = {"autograde": round(time.perf_counter() - started, 3)}
         log = result.get("log", "")
         anomalies += _log_anomalies(log)
         if not result["success"]:
@@ -463,7 +488,9 @@ def grade_submission(job: dict) -> dict:
             )
             return {"status": "failed", "anomalies": anomalies, "log_tail": _tail(log)}
 
+        started = time.perf_counter()
         feedback = run(GenerateFeedback)
+        timings["feedback"] = round(time.perf_counter() - started, 3)
         if not feedback["success"]:
             anomalies.append(
                 {"kind": "feedback-error", "detail": _tail(feedback.get("error", ""), 5)}
@@ -480,6 +507,7 @@ def grade_submission(job: dict) -> dict:
             if html.is_file():
                 _place(html, out / "feedback" / student / aid / html.name)
         record["anomalies"] = anomalies
+        record["timings"] = timings
         record["log_tail"] = _tail(log, 10)
         return record
     finally:
@@ -495,6 +523,7 @@ def _worker_main(job: dict) -> None:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _redirect_output(log_path)
     ensure_bin_on_path()
+    share_cores(job["jobs"])
     start = time.perf_counter()
     record = {
         "student": job["student"],
@@ -698,6 +727,8 @@ def grade(
     start = time.perf_counter()
 
     subs, summary.anomalies = find_submissions(submissions, course)
+    if subs:
+        _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     ids = sorted({s.assignment for s in subs})
     records_dir = out / "records"
 
@@ -739,6 +770,7 @@ def grade(
                             "release": str(source_root / "release" / sub.assignment),
                             "out": str(out),
                             "record": str(record_path),
+                            "jobs": jobs,
                         }
                     )
 
@@ -788,6 +820,13 @@ def _context():
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["autograder.grading", "nbgrader.converters", "nbgrader.api"])
     return ctx
+
+
+def _start_forkserver() -> None:
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
 
 
 def _kill(proc) -> None:
