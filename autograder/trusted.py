@@ -29,9 +29,11 @@ known them) are also sent: a function that passes the published cases but not
 these is reported as ``hard-coded-suspected`` (no points are changed: an
 honest bug can look the same).
 
-Only the learner's *solution* cells are run in the worker, with ``np`` and
-``numpy`` already imported; a function that relies on code in other cells
-fails there, and the difference is reported for a human look.
+The worker runs the learner's solution cells whole and, from the other cells
+before the test (the instructor's helpers, cells the learner added), only the
+definitions (``def``, ``class``, imports, assignments); ``np`` is imported.
+Imports it refuses fail quietly there; a function that needs them fails its
+cases, and the difference is reported for a human look.
 """
 
 from __future__ import annotations
@@ -154,6 +156,25 @@ def _learner_source(source: str) -> str:
     )
 
 
+#: Statements a "definitions" cell contributes (demos, plots and loops are left out).
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
+                ast.Assign, ast.AnnAssign)  # fmt: skip
+
+
+def _statements(source: str, mode: str) -> list:
+    """What to run of a cell: all of it (``"all"``), or its definitions one by one."""
+    source = _learner_source(source)
+    if mode == "all":
+        return [source]
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [
+        ast.Module([node], type_ignores=[]) for node in tree.body if isinstance(node, _DEFINITIONS)
+    ]
+
+
 def serve(argv: list[str]) -> None:
     """``python -I autograder/trusted.py serve POLICY.json``: confine, then answer the grader.
 
@@ -186,11 +207,13 @@ def serve(argv: list[str]) -> None:
             return
         if message["op"] == "exec":
             errors = []
-            for name, source in message["cells"]:
-                try:
-                    exec(compile(_learner_source(source), f"<{name}>", "exec"), namespace)
-                except BaseException as exc:  # the learner's code: anything can happen
-                    errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+            for name, source, mode in message["cells"]:
+                for code in _statements(source, mode):
+                    try:
+                        exec(compile(code, f"<{name}>", "exec"), namespace)
+                    except BaseException as exc:  # the learner's code: anything can happen
+                        if mode == "all":
+                            errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
             _send(outbox, {"errors": errors})
         elif message["op"] == "call":
             fn = namespace.get(message["function"])
@@ -231,7 +254,7 @@ class Worker:
     """One untrusted worker process; ``call`` is the stand-in for the learner's function."""
 
     def __init__(self, *, memory_mb: int = 2048, cpu_seconds: int = 120, call_timeout=20.0):
-        from .sandbox import Policy
+        from .sandbox import Policy, copy_matplotlib_cache
 
         self.call_timeout = call_timeout
         self.tmp = tempfile.TemporaryDirectory(prefix="poolcourse-trusted-")
@@ -251,6 +274,9 @@ class Worker:
         policy_path = policy.save(folder / "policy.json")
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "NBGRADER_EXECUTION")}
         env.update(HOME=str(folder / "work"), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+        (folder / "work" / ".matplotlib").mkdir()
+        copy_matplotlib_cache(folder / "work" / ".matplotlib")  # no font scan in the worker
+        env.update(MPLCONFIGDIR=str(folder / "work" / ".matplotlib"), MPLBACKEND="Agg")
         env.setdefault("NBGRADER_EXECUTION", "autograde")  # looks like the notebook run
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(Path(__file__).resolve()), "serve", str(policy_path)],
@@ -278,8 +304,13 @@ class Worker:
             self.dead = f"the function's process died (exit code {code})"
         raise LearnerError(self.dead)
 
-    def run_cells(self, cells: list[tuple[str, str]], timeout: float = 60.0) -> list[str]:
-        """Run the learner's cells; the errors they raised (one line each)."""
+    def run_cells(self, cells: list[tuple[str, str, str]], timeout: float = 60.0) -> list[str]:
+        """Run ``(name, source, mode)`` cells; errors of the ``"all"`` ones (one line each).
+
+        ``mode`` is ``"all"`` (a solution cell: run as it is) or ``"definitions"``
+        (any other cell: only its ``def``, ``class``, ``import`` and assignment
+        statements, each on its own, errors ignored).
+        """
         try:
             return self._exchange({"op": "exec", "cells": cells}, timeout).get("errors", [])
         except LearnerError as err:
@@ -421,17 +452,24 @@ def implementation_cells(source_notebook) -> list[ImplementationCell]:
     return out
 
 
-def learner_cells(notebook, before: str) -> list[tuple[str, str]]:
-    """``(grade_id, source)`` of the solution code cells before the cell ``before``."""
+def learner_cells(notebook, before: str) -> list[tuple[str, str, str]]:
+    """``(name, source, mode)`` of the code cells before the grade cell ``before``.
+
+    Solution cells run whole (``"all"``); other cells (the instructor's helpers,
+    cells the learner added) contribute their definitions (``"definitions"``);
+    test cells are left out.
+    """
     from nbgrader import utils
 
     out = []
-    for cell in notebook.cells:
+    for i, cell in enumerate(notebook.cells):
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade_id") == before:
             break
-        if cell.cell_type == "code" and utils.is_solution(cell):
-            out.append((meta.get("grade_id", "cell"), cell.source))
+        if cell.cell_type != "code" or utils.is_grade(cell):
+            continue
+        mode = "all" if utils.is_solution(cell) else "definitions"
+        out.append((meta.get("grade_id", f"cell {i}"), cell.source, mode))
     return out
 
 

@@ -312,11 +312,11 @@ def test_trusted_recheck_scores_real_work_and_refuses_delegation():
     cell = ImplementationCell(
         "mp", 2.0, [CheckCall("max_pool1d", "max_pool1d", ["seed", "valid", "same"], 2.0)]
     )
-    honest = recheck_cell(cell, [("impl", CORRECT["max_pool1d_impl"])], seed=0)
+    honest = recheck_cell(cell, [("impl", CORRECT["max_pool1d_impl"], "all")], seed=0)
     assert honest.score == 2.0 and honest.fresh_failures == []
-    frames = recheck_cell(cell, [("impl", INSPECTS_EXPECTED)], seed=0)
+    frames = recheck_cell(cell, [("impl", INSPECTS_EXPECTED, "all")], seed=0)
     assert frames.score == 0.0
-    delegating = recheck_cell(cell, [("impl", "from pooling_ref import max_pool1d")], seed=0)
+    delegating = recheck_cell(cell, [("impl", "from pooling_ref import max_pool1d", "all")], seed=0)
     assert delegating.score == 0.0
     assert any("import of pooling_ref refused" in d for d in delegating.denied)
     # answers looked up from the published cases pass them, but not fresh values
@@ -333,17 +333,23 @@ def test_trusted_recheck_scores_real_work_and_refuses_delegation():
         )
         + "def max_pool1d(x, *a, **k):\n    return _T[np.asarray(x).tobytes()].copy()\n"
     )
-    hard_coded = recheck_cell(cell, [("impl", lookup)], seed=0)
+    hard_coded = recheck_cell(cell, [("impl", lookup, "all")], seed=0)
     assert hard_coded.score == 2.0 and hard_coded.fresh_failures
 
 
 def test_worker_answers_without_pooling_ref_loaded():
     with Worker(call_timeout=30) as worker:
         errors = worker.run_cells(
-            [("probe", "import sys\nloaded = sorted(m for m in sys.modules if 'pooling' in m)")]
+            [
+                (
+                    "probe",
+                    "import sys\nloaded = sorted(m for m in sys.modules if 'pooling' in m)",
+                    "all",
+                )
+            ]
         )
         assert errors == []
-        worker.run_cells([("fn", "def loaded_modules():\n    return tuple(loaded)")])
+        worker.run_cells([("fn", "def loaded_modules():\n    return tuple(loaded)", "all")])
         assert worker.function("loaded_modules")() == ()
 
 
