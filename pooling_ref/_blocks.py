@@ -16,6 +16,7 @@ on the calling thread.
 from __future__ import annotations
 
 import os
+import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -57,23 +58,40 @@ def over_batch(
     out: np.ndarray,
     *,
     threads: bool = True,
+    block_bytes: int | None = None,
 ) -> np.ndarray:
     """Call ``compute(x[block], out[block])`` for blocks of the batch (axis 0); return ``out``.
 
     ``compute`` must write its whole result into the ``out`` block it is given
-    and touch nothing else. With ``threads=False`` the blocks run one after
-    the other (for ops whose inner calls, like BLAS matmul, are threaded already).
+    and touch nothing else. Blocks hold about ``block_bytes`` of ``x``
+    (default :data:`BLOCK_BYTES`, at least one sample). With ``threads`` the
+    calling thread and the pool's threads each take the next block from a
+    shared queue until none is left, so a thread slowed down by another process
+    simply takes fewer blocks; ``threads=False`` runs the blocks one after the other.
     """
     batch = x.shape[0]
     if batch <= 1 or x.nbytes < MIN_SPLIT_BYTES:
         compute(x, out)
         return out
-    per_block = max(1, BLOCK_BYTES // max(1, x.nbytes // batch))
-    blocks = [slice(start, min(start + per_block, batch)) for start in range(0, batch, per_block)]
-    if threads and _workers() > 1:
-        for _ in _pool().map(lambda block: compute(x[block], out[block]), blocks):
-            pass
-    else:
-        for block in blocks:
+    per_block = max(1, (block_bytes or BLOCK_BYTES) // max(1, x.nbytes // batch))
+    blocks: queue.SimpleQueue[slice] = queue.SimpleQueue()
+    for start in range(0, batch, per_block):
+        blocks.put(slice(start, min(start + per_block, batch)))
+
+    def work() -> None:
+        while True:
+            try:
+                block = blocks.get_nowait()
+            except queue.Empty:
+                return
             compute(x[block], out[block])
+
+    helpers = []
+    if threads:
+        helpers = [_pool().submit(work) for _ in range(_workers() - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:
+            helper.result()  # re-raises a helper's exception
     return out

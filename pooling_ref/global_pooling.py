@@ -6,6 +6,9 @@ share one private core, :func:`_global_pool`.
 
 Semantics pinned against Keras 3 / TensorFlow 2.21 (``tests/test_global_pooling.py``):
 
+* global max pooling is TensorFlow's ``reduce_max``: a NaN anywhere in a
+  channel wins (``[1, nan, 2] -> nan``) and ``-inf`` stays ``-inf``, unlike
+  :func:`pooling_ref.max_pool1d`, whose windows skip NaN (a different kernel).
 * ``keepdims=True`` keeps each reduced axis with length 1 where it was:
   ``(batch, 1, channels)`` channels_last, ``(batch, channels, 1)`` channels_first.
 * ``GlobalAveragePooling1D`` with a ``mask`` of shape ``(batch, steps)``

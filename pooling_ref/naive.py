@@ -33,11 +33,25 @@ def _window_steps(i: int, window: int, stride: int, left: int, steps: int):
     return [t for t in range(first, first + window) if 0 <= t < steps]
 
 
+def window_max(values):
+    """The maximum of a pooling window, found as TensorFlow's max pooling kernel finds it.
+
+    The running maximum starts at the dtype's lowest finite value and is replaced
+    only by a strictly greater value. So a NaN never wins (``nan > best`` is
+    False) and a window of only NaN or ``-inf`` gives the lowest finite value.
+    """
+    best = np.finfo(values[0].dtype).min
+    for value in values:
+        if value > best:
+            best = value
+    return best
+
+
 def largest(values):
-    """The largest of ``values``, by comparing one value at a time."""
+    """The largest of ``values``, one at a time; a NaN anywhere wins (global max pooling's rule)."""
     best = values[0]
     for value in values[1:]:
-        if value > best:
+        if value > best or np.isnan(value):
             best = value
     return best
 
@@ -79,14 +93,18 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="chann
     Returns
     -------
     (batch, out_steps, channels) ndarray (channels_first: (batch, channels, out_steps))
-        ``y[b, i, c] = max over the real steps t of window i of x[b, t, c]``.
+        ``y[b, i, c] = max over the real steps t of window i of x[b, t, c]``, by
+        :func:`window_max`: NaN never wins, and the result is never below the
+        dtype's lowest finite value.
 
     Examples
     --------
     >>> max_pool1d(np.array([[[1.0], [3.0], [2.0]]]), pool_size=2, strides=1)[0, :, 0]
     array([3., 3.])
+    >>> max_pool1d(np.array([[[np.nan], [1.0], [-np.inf]]]), pool_size=1)[0, :, 0]
+    array([-1.79769313e+308,  1.00000000e+000, -1.79769313e+308])
     """
-    return _pool_loops(x, pool_size, strides, padding, data_format, largest)
+    return _pool_loops(x, pool_size, strides, padding, data_format, window_max)
 
 
 def average_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):

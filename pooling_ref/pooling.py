@@ -11,16 +11,29 @@ spatial axis at a time. Along one axis, output ``i`` of a window of
 Instead of building a padded copy, the core walks the taps: for tap ``k``
 the outputs that read a real step form one range, and the steps they read
 form one strided slice of the input. Max pooling takes ``np.maximum`` of the
-running result and that slice; average pooling adds the slice and counts,
-per output, how many real steps it has added.
+running result and that slice; average pooling adds the slice, then divides
+each window by its number of real steps.
+
+Speed (``benchmarks/ref_vs_keras.py``): the passes over the taps are worked out
+once per call (:func:`_plan_axis`) and then run block by block over the batch
+(:func:`pooling_ref._blocks.over_batch`), so that a block's intermediate
+results are still in the CPU cache for the next pass; taps that read the same
+phase of a strided input share one contiguous copy of it.
 
 Semantics pinned against Keras 3 / TensorFlow 2.21 (``tests/test_pooling.py``):
 
 * output length: ``valid`` ``(length - pool_size) // strides + 1``,
   ``same`` ``ceil(length / strides)``; ``strides=None`` means ``pool_size``.
 * ``same`` pads ``total // 2`` steps on the left and the rest on the right.
-* max pooling pads with ``-inf``: a padded step never wins, even when every
-  real value is negative.
+* max pooling never lets the padding win, even when every real value is
+  negative (as if it padded with ``-inf``).
+* max pooling skips NaN and never returns less than the dtype's lowest finite
+  value: TensorFlow's kernel starts each window's running maximum at
+  ``lowest`` and replaces it only by a strictly greater element. So
+  ``[1, nan, 2] -> 2``, ``[nan, 1] -> 1``, and a window of only NaN and ``-inf``
+  gives ``-3.4028235e38`` in float32 (``-1.7976931348623157e308`` in float64).
+  (Global max pooling is a different kernel: there NaN wins, see
+  :mod:`pooling_ref.global_pooling`.)
 * average pooling with ``same`` divides by the number of *real* (unpadded)
   steps in each window, not by ``pool_size``.
 """
@@ -28,80 +41,165 @@ Semantics pinned against Keras 3 / TensorFlow 2.21 (``tests/test_pooling.py``):
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._args import (
     axis_slice,
     from_channels_last,
-    output_length,
     pool_arguments,
     tap_slices,
     window_taps,
 )
 from ._blocks import over_batch
 
+# Where a pass reads: (phase, index). phase None: the input itself, x[index];
+# phase p: the p-th contiguous phase copy (see _AxisPlan.phases), copies[p][index].
+_Source = tuple[int | None, tuple[slice, ...]]
 
-def _pool_axis(x: np.ndarray, axis: int, window: int, stride: int, padding: str, op: str, out):
-    """Max (``op="max"``) or mean (``op="average"``) of windows along one ``axis``, into ``out``.
 
-    The mean divides each window's sum by its number of real steps. Pooling
-    axis by axis is exact for the max, and for the mean too: every row of a 2D
-    window has the same number of real columns, so the mean of the row means
-    is the mean of the window.
+@dataclass(frozen=True)
+class _AxisPlan:
+    """The passes that pool one spatial axis, worked out once and reused by every block.
+
+    Every index is a tuple of slices for a ``(batch, *spatial, channels)`` array
+    that selects along the pooled axis only, so it applies to any block of the batch.
+
+    Attributes
+    ----------
+    out_length : int
+        Output length along the axis.
+    phases : tuple of index
+        Input slices ``x[phase::stride]`` (along the axis) that two or more taps
+        read: each is copied once into a contiguous array, because NumPy is
+        several times slower on strided operands than on contiguous ones.
+    first : (source, source or None)
+        The first pass writes all of ``out``: ``ufunc(a, b, out=out)`` over two
+        taps that read a real step for every output, or a copy of ``a``.
+    rest : tuple of (index, source)
+        ``ufunc(out[index], source, out=out[index])`` for every other tap.
+    counts : tuple of (index, int)
+        Average pooling divides ``out[index]`` by the count: the number of real
+        steps of those windows (``pool_size`` inside; fewer next to ``same`` padding).
     """
-    out_len, taps = window_taps(x.shape[axis], window, stride, padding)
-    ufunc = np.maximum if op == "max" else np.add
 
-    def views(lo, hi, start):  # (input slice, output slice) of one tap along `axis`
-        src, dst = tap_slices(lo, hi, start, stride)
-        return x[axis_slice(x.ndim, axis, src)], out[axis_slice(x.ndim, axis, dst)]
+    out_length: int
+    phases: tuple[tuple[slice, ...], ...]
+    first: tuple[_Source, _Source | None]
+    rest: tuple[tuple[tuple[slice, ...], _Source], ...]
+    counts: tuple[tuple[tuple[slice, ...], int], ...]
 
-    # Some tap reads a real step for every output (the `same` padding is
-    # shorter than the window). Start from such taps so `out` is written in
-    # full first: from two of them in one pass when there are two.
-    full = [tap for tap in taps if tap[1] == 0 and tap[2] == out_len]
+
+def _plan_axis(ndim: int, axis: int, length: int, window: int, stride: int, padding: str):
+    """The :class:`_AxisPlan` that pools ``axis`` (of an ``ndim``-d array) of the given length."""
+    out_length, taps = window_taps(length, window, stride, padding)
+
+    def along(sl):
+        return axis_slice(ndim, axis, sl)
+
+    # Taps k and k + stride read the same phase (start % stride) of the input,
+    # shifted by one output: a phase read by two or more taps gets a contiguous copy.
+    starts = [start for *_, start in taps]
+    shared = sorted({start % stride for start in starts if stride > 1}, key=starts.index)
+    shared = [p for p in shared if sum(start % stride == p for start in starts) > 1]
+
+    def source(lo, hi, start) -> _Source:  # what outputs lo:hi of one tap read
+        if start % stride in shared:
+            first = start // stride
+            return shared.index(start % stride), along(slice(first, first + hi - lo))
+        return None, along(tap_slices(lo, hi, start, stride)[0])
+
+    # Some tap reads a real step for every output (the `same` padding is shorter
+    # than the window): start from such taps, so that the first pass writes all of
+    # `out`, from two of them at once when there are two.
+    full = [tap for tap in taps if tap[1] == 0 and tap[2] == out_length]
+    first = (source(*full[0][1:]), source(*full[1][1:]) if len(full) > 1 else None)
     rest = [tap for tap in taps if tap not in full[:2]]
-    if len(full) >= 2:
-        ufunc(views(*full[0][1:])[0], views(*full[1][1:])[0], out=out)
+
+    counts = np.zeros(out_length, dtype=np.int64)  # real steps per window
+    for _, lo, hi, _ in taps:
+        counts[lo:hi] += 1
+    edges = [0, *(np.flatnonzero(np.diff(counts)) + 1).tolist(), out_length]
+    return _AxisPlan(
+        out_length=out_length,
+        phases=tuple(along(slice(p, None, stride)) for p in shared),
+        first=first,
+        rest=tuple((along(slice(lo, hi)), source(lo, hi, start)) for _, lo, hi, start in rest),
+        counts=tuple((along(slice(a, b)), int(counts[a])) for a, b in itertools.pairwise(edges)),
+    )
+
+
+def _run_axis(plan: _AxisPlan, x: np.ndarray, out: np.ndarray, ufunc, average: bool):
+    """Pool one axis of ``x`` into ``out`` by ``plan``; ``ufunc`` combines two taps.
+
+    ``ufunc`` is ``np.maximum`` (max pooling's fast path), ``np.fmax`` (its
+    exact path, which skips NaN) or ``np.add`` (average pooling, then divided
+    by the counts).
+    """
+    copies = [np.ascontiguousarray(x[index]) for index in plan.phases]
+
+    def read(source: _Source) -> np.ndarray:
+        phase, index = source
+        return (x if phase is None else copies[phase])[index]
+
+    a, b = plan.first
+    if b is None:
+        np.copyto(out, read(a))
     else:
-        np.copyto(out, views(*full[0][1:])[0])
-    for _, lo, hi, start in rest:
-        src, dst = views(lo, hi, start)
-        ufunc(dst, src, out=dst)
-    if op == "average":
-        counts = np.zeros(out_len, dtype=np.int64)  # real steps per window
-        for _, lo, hi, _ in taps:
-            counts[lo:hi] += 1
-        # divide each run of windows with the same count by that count (a scalar
-        # divisor keeps this one fast pass; the runs are the interior and the edges)
-        edges = [0, *(np.flatnonzero(np.diff(counts)) + 1).tolist(), out_len]
-        for start, stop in itertools.pairwise(edges):
-            part = out[axis_slice(out.ndim, axis, slice(start, stop))]
-            np.divide(part, int(counts[start]), out=part)
+        ufunc(read(a), read(b), out=out)
+    for index, source in plan.rest:
+        target = out[index]
+        ufunc(target, read(source), out=target)
+    if average:
+        for index, count in plan.counts:
+            target = out[index]
+            np.divide(target, count, out=target)
     return out
 
 
 def _pool(x, spatial_rank, pool_size, strides, padding, data_format, op):
-    """The one pooling core: normalise, pool axis by axis, restore the layout."""
+    """The one pooling core: normalise, pool each batch block axis by axis, restore the layout.
+
+    Max pooling's fast path, ``np.maximum``, propagates NaN, and is TensorFlow's
+    rule (see the module docstring) whenever every result is above the dtype's
+    lowest value. One ``min`` over each output block checks that; a block that
+    fails (a NaN or ``-inf`` in it) is recomputed with ``np.fmax``, which skips
+    NaN, and floored at ``lowest``.
+    """
     x, pool, strides, padding, data_format = pool_arguments(
         x, spatial_rank, pool_size, strides, padding, data_format
     )
-    axes = list(enumerate(zip(pool, strides, strict=True), start=1))
-
-    def pool_block(xb, ob):  # a block of the batch; every axis but the last into temporaries
-        for axis, (window, stride) in axes[:-1]:
-            shape = list(xb.shape)
-            shape[axis] = output_length(xb.shape[axis], window, stride, padding)
-            xb = _pool_axis(xb, axis, window, stride, padding, op, np.empty(shape, xb.dtype))
-        axis, (window, stride) = axes[-1]
-        _pool_axis(xb, axis, window, stride, padding, op, ob)
-
-    out_spatial = [
-        output_length(length, window, stride, padding)
-        for length, window, stride in zip(x.shape[1:-1], pool, strides, strict=True)
+    ndim = x.ndim
+    plans = [
+        (axis, _plan_axis(ndim, axis, length, window, stride, padding))
+        for axis, (length, window, stride) in enumerate(
+            zip(x.shape[1:-1], pool, strides, strict=True), start=1
+        )
     ]
-    out = np.empty((x.shape[0], *out_spatial, x.shape[-1]), dtype=x.dtype)
+    out = np.empty((x.shape[0], *(plan.out_length for _, plan in plans), x.shape[-1]), x.dtype)
+
+    def pool_axes(xb, ob, ufunc, average):  # every axis but the last into a temporary
+        for axis, plan in plans[:-1]:
+            shape = list(xb.shape)
+            shape[axis] = plan.out_length
+            xb = _run_axis(plan, xb, np.empty(shape, xb.dtype), ufunc, average)
+        _run_axis(plans[-1][1], xb, ob, ufunc, average)
+
+    if op == "average":
+
+        def pool_block(xb, ob):
+            pool_axes(xb, ob, np.add, average=True)
+
+    else:
+        lowest = np.finfo(x.dtype).min
+
+        def pool_block(xb, ob):
+            pool_axes(xb, ob, np.maximum, average=False)
+            if ob.size and not ob.min() > lowest:  # a NaN, -inf or lowest: TF's exact rule
+                pool_axes(xb, ob, np.fmax, average=False)
+                np.fmax(ob, lowest, out=ob)
+
     return from_channels_last(over_batch(pool_block, x, out), data_format)
 
 

@@ -54,6 +54,23 @@ def test_global_max_and_mean_by_value():
     np.testing.assert_allclose(pooling_ref.global_average_pool1d(x), [[1.7 / 3, -0.2]])
 
 
+@pytest.mark.keras
+def test_global_max_lets_nan_win_unlike_max_pooling():
+    """GlobalMaxPooling is a reduce_max: a NaN anywhere wins and -inf stays -inf."""
+    x = np.array([[1, np.nan, 2], [np.nan, 1, 2], [-np.inf, -np.inf, -np.inf]], np.float32)
+    x = x[:, :, None]
+    ours = pooling_ref.global_max_pool1d(x)
+    np.testing.assert_array_equal(ours[:, 0], [np.nan, np.nan, -np.inf])
+    assert_same_as_keras(ours, run_layer(layers().GlobalMaxPooling1D(), x), exact=True)
+    x2 = x.reshape(1, 3, 3, 1)
+    keras_2d = run_layer(layers().GlobalMaxPooling2D(), x2)
+    assert_same_as_keras(pooling_ref.global_max_pool2d(x2), keras_2d, exact=True)
+    # max pooling over the same steps skips the NaN and floors -inf at the lowest float
+    np.testing.assert_array_equal(
+        pooling_ref.max_pool1d(x, 3)[:, 0, 0], [2, 2, np.finfo(np.float32).min]
+    )
+
+
 def test_mask_leaves_masked_steps_out_of_the_mean():
     x = np.array([[[1.0], [2.0], [6.0]], [[4.0], [8.0], [1.0]]])
     mask = np.array([[True, True, False], [False, True, False]])

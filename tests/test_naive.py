@@ -47,6 +47,30 @@ def test_pooling_loops_equal_the_fast_versions(data, pool, strides, padding):
 
 
 @PROPERTY
+@given(
+    data=input_1d(min_steps=4),
+    pool=st.integers(1, 4),
+    strides=st.none() | st.integers(1, 4),
+    padding=st.sampled_from(["valid", "same"]),
+    special=st.integers(0, 2**16),
+)
+def test_max_pooling_loops_equal_the_fast_versions_with_nan_and_infinities(
+    data, pool, strides, padding, special
+):
+    """The loops' running max (TensorFlow's rule) equals the fast path's check-and-fix."""
+    x, data_format = data
+    u = np.random.default_rng(special).random(x.shape)
+    x[u < 0.3] = np.nan
+    x[(u >= 0.3) & (u < 0.45)] = -np.inf
+    x[(u >= 0.45) & (u < 0.5)] = np.inf
+    args = (x, pool, strides, padding, data_format)
+    np.testing.assert_array_equal(naive.max_pool1d(*args), pooling_ref.max_pool1d(*args))
+    np.testing.assert_array_equal(
+        naive.global_max_pool1d(x, data_format), pooling_ref.global_max_pool1d(x, data_format)
+    )
+
+
+@PROPERTY
 @given(data=input_1d(), keepdims=st.booleans(), masked=st.booleans())
 def test_global_pooling_loops_equal_the_fast_versions(data, keepdims, masked):
     x, data_format = data

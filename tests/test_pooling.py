@@ -129,6 +129,81 @@ def test_average_pooling_same_divides_by_the_number_of_real_steps():
     np.testing.assert_array_equal(keras_y, ours)
 
 
+# --------------------------------------------------------------------------
+# NaN and infinities: TensorFlow's running maximum starts at the lowest float
+# and is replaced only by a strictly greater element
+# --------------------------------------------------------------------------
+NAN, INF = np.nan, np.inf
+LOWEST32 = np.finfo(np.float32).min  # -3.4028235e38
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize(
+    ("steps", "pool", "strides", "padding", "expected"),
+    [
+        ([1, NAN, 2], 3, 1, "valid", [2]),  # NaN in the middle does not win
+        ([NAN, 1, 2], 3, 1, "valid", [2]),  # ... nor as the window's first element
+        ([1, 2, NAN], 2, 1, "valid", [2, 2]),
+        ([NAN, NAN, 1], 2, 1, "valid", [LOWEST32, 1]),  # all-NaN window: lowest, not NaN
+        ([-INF, -INF, 3], 2, 1, "valid", [LOWEST32, 3]),  # all -inf: lowest, not -inf
+        ([NAN, -INF, INF], 2, 1, "valid", [LOWEST32, INF]),
+        ([1, 2, NAN], 2, 1, "same", [2, 2, LOWEST32]),  # last window: NaN + padding
+        ([NAN, 5, -1, NAN], 2, 2, "valid", [5, -1]),
+    ],
+)
+def test_max_pooling_skips_nan_and_never_goes_below_the_lowest_float(
+    steps, pool, strides, padding, expected
+):
+    x = np.array(steps, np.float32).reshape(1, -1, 1)
+    ours = pooling_ref.max_pool1d(x, pool, strides, padding)
+    np.testing.assert_array_equal(ours[0, :, 0], np.array(expected, np.float32))
+    keras_y = run_layer(layers().MaxPooling1D(pool, strides, padding), x)
+    assert_same_as_keras(ours, keras_y, exact=True)
+
+
+@pytest.mark.keras
+def test_max_pooling_lowest_is_the_dtypes_and_2d_follows_the_same_rule():
+    x64 = np.array([-INF, NAN, NAN, 3.0]).reshape(1, 4, 1)
+    ours = pooling_ref.max_pool1d(x64, 2)
+    np.testing.assert_array_equal(ours[0, :, 0], [np.finfo(np.float64).min, 3.0])
+    keras_y = run_layer(layers().MaxPooling1D(2, dtype="float64"), x64)
+    assert_same_as_keras(ours, keras_y, exact=True)
+    x = np.array([[NAN, 1, -INF, -INF], [2, 0, NAN, -INF]], np.float32)[None, :, :, None]
+    ours = pooling_ref.max_pool2d(x, 2)
+    np.testing.assert_array_equal(ours[0, 0, :, 0], [2, LOWEST32])
+    assert_same_as_keras(ours, run_layer(layers().MaxPooling2D(2), x), exact=True)
+
+
+@pytest.mark.keras
+@PROPERTY
+@given(seed=st.integers(0, 2**16), pool=st.integers(1, 4), strides=st.integers(1, 3))
+def test_max_pooling_with_nan_and_infinities_matches_keras(seed, pool, strides):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 9, 3)).astype(np.float32)
+    special = rng.random(x.shape)
+    x[special < 0.25] = NAN
+    x[(special >= 0.25) & (special < 0.4)] = -INF
+    x[(special >= 0.4) & (special < 0.45)] = INF
+    for padding in ("valid", "same"):
+        ours = pooling_ref.max_pool1d(x, pool, strides, padding)
+        keras_y = run_layer(layers().MaxPooling1D(pool, strides, padding), x)
+        assert_same_as_keras(ours, keras_y, exact=True)
+
+
+def test_max_pooling_nan_rule_holds_in_every_block_of_a_big_batch():
+    """The exact rule recomputes only the blocks that need it; the others stay on the fast path."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    x = random_array(7, (24, 4096, 32))  # 12 MiB: split into blocks
+    x[3, 100, 5] = NAN  # one NaN in one block: the window holding it skips it
+    x[17, 200:204, 1] = NAN  # a whole window of NaN in another block: lowest
+    ours = pooling_ref.max_pool1d(x, 4, 2)
+    windows = sliding_window_view(x, 4, axis=1)[:, ::2]  # (batch, out_steps, channels, 4)
+    expected = np.fmax(np.fmax.reduce(windows, axis=-1), LOWEST32)  # skip NaN, floor at lowest
+    np.testing.assert_array_equal(ours, expected)
+    assert ours[17, 100, 1] == LOWEST32 and not np.isnan(ours).any()
+
+
 def test_average_pooling_2d_same_corner_counts_real_elements():
     x = np.ones((1, 3, 3, 1))
     # every window's mean of ones is 1 whatever the number of real elements
