@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from .course import REPO_ROOT, Course, ensure_bin_on_path
+from .sandbox import Limits
 
 
 def _course(args) -> Course:
@@ -30,11 +31,19 @@ def _course(args) -> Course:
     return Course(root)
 
 
-def _jobs(value: str) -> int:
-    jobs = int(value)
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1. Received: --jobs={value}")
-    return jobs
+def _positive(option: str):
+    """An argparse type: an int of at least 1 (the message names ``option``)."""
+
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < 1:
+            raise argparse.ArgumentTypeError(f"must be at least 1. Received: {option}={value}")
+        return number
+
+    return parse
+
+
+_jobs = _positive("--jobs")
 
 
 def cmd_generate(args) -> int:
@@ -74,6 +83,12 @@ def cmd_grade(args) -> int:
     from .grading import grade
 
     course = _course(args)
+    limits = Limits(
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+        memory_mb=args.memory_mb,
+        max_output_chars=args.max_output,
+    )
     summary = grade(
         args.submissions,
         course=course,
@@ -82,6 +97,7 @@ def cmd_grade(args) -> int:
         out=args.out,
         force=args.force,
         progress=not args.quiet,
+        limits=limits,
     )
     print(summary.text())
     return 0 if summary.ok else 1
@@ -159,7 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         "cells restored from the gradebook, hidden tests put back), N submissions at "
         "once, each in its own process and scratch folder. Grades go to nbgrader's "
         "gradebook; grades.csv, HTML feedback and a score-distribution plot go to --out. "
-        "Re-running grades only what is missing; submissions are never modified.",
+        "Re-running grades only what is missing; submissions are never modified. "
+        "Learner code runs in a sandboxed kernel with time, memory and output limits; "
+        "broken notebooks are repaired or rejected, implementation exercises re-checked "
+        "out of the learner's reach; the run ends with a table of anomalies per student "
+        "(also anomalies.csv). See docs/grading_hostile.md.",
     )
     p.add_argument(
         "submissions",
@@ -196,6 +216,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="regrade everything, not only what is missing"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    limits = Limits()
+    p.add_argument(
+        "--cell-timeout",
+        type=_positive("--cell-timeout"),
+        default=limits.cell_timeout,
+        metavar="S",
+        help=f"seconds one cell may run; it then gets 0 (default: {limits.cell_timeout})",
+    )
+    p.add_argument(
+        "--notebook-timeout",
+        type=_positive("--notebook-timeout"),
+        default=int(limits.notebook_timeout),
+        metavar="S",
+        help="seconds one notebook may run; cells after that get 0 "
+        f"(default: {limits.notebook_timeout:g})",
+    )
+    p.add_argument(
+        "--memory-mb",
+        type=_positive("--memory-mb"),
+        default=limits.memory_mb,
+        metavar="MB",
+        help=f"memory (address space) of a learner's kernel (default: {limits.memory_mb})",
+    )
+    p.add_argument(
+        "--max-output",
+        type=_positive("--max-output"),
+        default=limits.max_output_chars,
+        metavar="N",
+        help=f"characters of output one cell keeps (default: {limits.max_output_chars})",
+    )
 
     p = add(
         "demo",

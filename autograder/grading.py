@@ -46,7 +46,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import COURSE_ID, Course, ensure_bin_on_path, nbgrader_config, run_generate_assignment
+from .course import (
+    COURSE_ID,
+    PACKAGE_DIR,
+    Course,
+    ensure_bin_on_path,
+    nbgrader_config,
+    run_generate_assignment,
+)
+from .sandbox import Limits
 
 #: Student ids must be usable as nbgrader path components (nbgrader globs them).
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+\-]*$")
@@ -309,8 +317,9 @@ def _log_anomalies(log: str) -> list[dict]:
     """Cell-type / locked / points changes nbgrader undid while sanitising, from its log.
 
     nbgrader's checksum warnings are not used: every test cell with hidden
-    tests "changes" when its hidden tests are put back. :func:`_tamper_check`
-    compares with the released notebook instead.
+    tests "changes" when its hidden tests are put back.
+    :func:`autograder.submission.prepare` compares with the released notebook
+    instead (and restores most of these before nbgrader sees them).
     """
     out = []
     for line in log.splitlines():
@@ -325,71 +334,6 @@ def _log_anomalies(log: str) -> list[dict]:
             )
         elif "does not exist in the database" in line:
             out.append({"kind": "unknown-cell", "detail": line.split("] ", 1)[-1].strip()})
-    return out
-
-
-def _tamper_check(submitted: Path, released: Path) -> list[dict]:
-    """Locked cells edited and grade cells deleted, compared with the released notebook.
-
-    nbgrader restores edited locked cells from the gradebook anyway; this only
-    reports them. A notebook that is not valid JSON is reported too (nbgrader
-    then fails on it).
-    """
-    import nbformat
-    from nbgrader import utils
-
-    try:
-        sub = nbformat.read(submitted, as_version=4)
-    except Exception as err:
-        return [{"kind": "invalid-notebook", "detail": f"{submitted.name}: {err}"[:300]}]
-    rel = nbformat.read(released, as_version=4)
-
-    def by_id(nb):
-        return {
-            c.metadata["nbgrader"]["grade_id"]: c
-            for c in nb.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        }
-
-    mine, theirs = by_id(sub), by_id(rel)
-    out = []
-    for grade_id, cell in theirs.items():
-        if grade_id not in mine:
-            if utils.is_grade(cell) or utils.is_locked(cell):
-                out.append({"kind": "missing-cell", "detail": f"cell {grade_id}: deleted"})
-            continue
-        if utils.is_locked(cell):
-            try:
-                same = utils.compute_checksum(mine[grade_id]) == utils.compute_checksum(cell)
-            except Exception:
-                same = False
-            if not same:
-                out.append(
-                    {
-                        "kind": "tampered-cell",
-                        "detail": f"cell {grade_id}: locked cell edited; restored from gradebook",
-                    }
-                )
-    return out
-
-
-def _notebook_anomalies(path: Path) -> list[dict]:
-    """Cell timeouts and dead kernels in an autograded notebook."""
-    import nbformat
-
-    out = []
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") != "error":
-                continue
-            name = output.get("ename", "")
-            if name == "CellTimeoutError":
-                out.append({"kind": "cell-timeout", "detail": f"{path.stem}: a cell timed out"})
-            elif name in ("DeadKernelError", "DeadKernel"):
-                out.append(
-                    {"kind": "kernel-died", "detail": f"{path.stem}: {output.get('evalue')}"}
-                )
     return out
 
 
@@ -425,17 +369,23 @@ def grade_submission(job: dict) -> dict:
 
     ``job`` keys: student, assignment, notebooks [[id, path]], folder, timestamp,
     source (the assignment's solutions folder), release (its generated student
-    version, for the tamper check), template_db, out.
+    version, for the tamper check), template_db, out, limits and deny (see
+    :mod:`autograder.safeguards`: the notebooks are checked and repaired or
+    rejected first, run in a sandboxed kernel, and implementation exercises are
+    re-checked out of the learner's reach before the feedback is made).
 
     Returns
     -------
     dict
-        Record fields: status, notebooks (scores per grade cell as nbgrader
-        stored them), timestamp, anomalies, log_tail.
+        Record fields: status ("graded", "rejected" when no notebook could be
+        graded, "failed"), notebooks (scores per grade cell as nbgrader stored
+        them, lowered by the trusted re-check), timestamp, anomalies, log_tail.
     """
     from nbgrader.apps.api import capture_log
     from nbgrader.converters import Autograde, GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
+
+    from . import safeguards
 
     student, aid = job["student"], job["assignment"]
     out = Path(job["out"])
@@ -461,15 +411,19 @@ def grade_submission(job: dict) -> dict:
             (submitted / "timestamp.txt").write_text(job["timestamp"])
         for path in submitted.rglob("*"):  # copies of read-only files must stay removable
             path.chmod(path.stat().st_mode | 0o600)
-        for nb_id, _ in job["notebooks"]:
-            anomalies += _tamper_check(
-                submitted / f"{nb_id}.ipynb", Path(job["release"]) / f"{nb_id}.ipynb"
-            )
+        prepared, gradable = safeguards.prepare_notebooks(submitted, job)
+        anomalies += prepared
+        if not gradable:
+            return {"status": "rejected", "anomalies": anomalies}
         shutil.copyfile(job["template_db"], scratch / "gradebook.db")
         db_url = f"sqlite:///{scratch / 'gradebook.db'}"
 
+        sandbox: dict[str, Path] = {}
+
         def run(converter_class) -> dict:
             cfg = nbgrader_config(scratch, source_directory="source", db_url=db_url)
+            if converter_class is Autograde:
+                sandbox.update(safeguards.configure_autograde(cfg, scratch, job))
             coursedir = CourseDirectory(config=cfg)
             coursedir.assignment_id = aid
             coursedir.student_id = student
@@ -489,6 +443,10 @@ def grade_submission(job: dict) -> dict:
             return {"status": "failed", "anomalies": anomalies, "log_tail": _tail(log)}
 
         started = time.perf_counter()
+        anomalies += safeguards.after_autograde(scratch, sandbox, job, db_url)
+        timings["recheck"] = round(time.perf_counter() - started, 3)
+
+        started = time.perf_counter()
         feedback = run(GenerateFeedback)
         timings["feedback"] = round(time.perf_counter() - started, 3)
         if not feedback["success"]:
@@ -500,7 +458,6 @@ def grade_submission(job: dict) -> dict:
             graded = scratch / "autograded" / student / aid / f"{nb_id}.ipynb"
             html = scratch / "feedback" / student / aid / f"{nb_id}.html"
             if graded.is_file():
-                anomalies += _notebook_anomalies(graded)
                 _place(graded, out / "autograded" / student / aid / graded.name)
             else:
                 anomalies.append({"kind": "missing-notebook", "detail": f"{nb_id}: not submitted"})
@@ -620,6 +577,7 @@ class GradeSummary:
     graded: list[str] = field(default_factory=list)  # keys graded in this run
     skipped: list[str] = field(default_factory=list)  # already graded, unchanged
     failed: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # no notebook could be graded
     anomalies: list[Anomaly] = field(default_factory=list)
     seconds: float = 0.0
     table: str = ""
@@ -638,6 +596,7 @@ class GradeSummary:
             f"graded {len(self.graded)} submission(s) in {self.seconds:.1f} s"
             + (f" ({per:.1f} s each)" if self.graded else "")
             + f", {len(self.skipped)} already graded, {len(self.failed)} failed"
+            + (f", {len(self.rejected)} rejected" if self.rejected else "")
         )
         lines += [f"warning: {w}" for w in self.warnings]
         if self.anomalies:
@@ -686,6 +645,7 @@ def grade(
     force: bool = False,
     progress: bool = True,
     submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
+    limits: Limits | None = None,
 ) -> GradeSummary:
     """Autograde every submission under ``submissions``, ``jobs`` at once.
 
@@ -709,13 +669,19 @@ def grade(
     progress : bool
         Show a progress bar (running count, ETA) on stderr.
     submission_timeout : float
-        Seconds after which one submission's worker is killed (anomaly ``timeout``).
+        Seconds after which one submission's worker is killed (anomaly
+        ``timeout``); raised to fit the notebook time limit of ``limits``.
+    limits : Limits, optional
+        Per-cell and per-notebook time, kernel memory, output kept per cell
+        (default: :class:`autograder.sandbox.Limits`). See
+        ``docs/grading_hostile.md`` for what happens to broken and hostile
+        submissions.
 
     Returns
     -------
     GradeSummary
     """
-    from . import report
+    from . import report, safeguards
 
     ensure_bin_on_path()
     course = course or Course()
@@ -723,6 +689,7 @@ def grade(
     db_url = db_url or _default_db_url(course)
     out = Path(out).resolve() if out else course.root / "grading-output"
     out.mkdir(parents=True, exist_ok=True)
+    limits = limits or Limits()
     summary = GradeSummary(out=out, db_url=db_url)
     start = time.perf_counter()
 
@@ -731,6 +698,10 @@ def grade(
         _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     ids = sorted({s.assignment for s in subs})
     records_dir = out / "records"
+    # what a learner's kernel may not touch, besides every poolcourse-grade* folder
+    sandbox = safeguards.job_fields(limits, _protected_paths(course, submissions, out, db_url))
+    most = max((len(course.notebook_ids(a)) for a in ids), default=1)
+    submission_timeout = max(submission_timeout, limits.notebook_timeout * most + 600)
 
     with tempfile.TemporaryDirectory(prefix="poolcourse-grade-setup-") as setup:
         setup = Path(setup)
@@ -752,7 +723,7 @@ def grade(
                 if (
                     not force
                     and record
-                    and record.get("status") == "graded"
+                    and record.get("status") in ("graded", "rejected")
                     and record.get("fingerprint") == fingerprint
                 ):
                     done.append(record)
@@ -771,24 +742,26 @@ def grade(
                             "out": str(out),
                             "record": str(record_path),
                             "jobs": jobs,
+                            **sandbox,
                         }
                     )
 
             with _course_gradebook(db_url) as gb:
                 for record in done:  # records a killed run wrote but did not apply
-                    apply_record(gb, record)
+                    if record["status"] == "graded":
+                        apply_record(gb, record)
+                    summary.anomalies += _anomalies(record)
                 summary.skipped = [f"{r['student']}/{r['assignment']}" for r in done]
 
                 bar = report.Progress(len(todo), enabled=progress)
                 for job, record in _run_workers(todo, jobs, submission_timeout, bar):
                     key = f"{job['student']}/{job['assignment']}"
-                    summary.anomalies += [
-                        Anomaly(job["student"], job["assignment"], a["kind"], a["detail"])
-                        for a in record.get("anomalies", [])
-                    ]
+                    summary.anomalies += _anomalies(record)
                     if record.get("status") == "graded":
                         apply_record(gb, record)
                         summary.graded.append(key)
+                    elif record.get("status") == "rejected":
+                        summary.rejected.append(key)
                     else:
                         summary.failed.append(key)
                 bar.close()
@@ -800,6 +773,27 @@ def grade(
     report.write_anomalies_csv(summary.anomalies, out / "anomalies.csv")
     summary.table = report.format_table(table)
     return summary
+
+
+def _anomalies(record: dict) -> list[Anomaly]:
+    return [
+        Anomaly(record["student"], record["assignment"], a["kind"], a["detail"])
+        for a in record.get("anomalies", [])
+    ]
+
+
+def _protected_paths(course: Course, submissions, out: Path, db_url: str) -> list[Path]:
+    """Paths a learner's kernel may not read or change (see :mod:`autograder.sandbox`)."""
+    paths = [
+        course.solutions_dir,
+        course.root / ".git",
+        PACKAGE_DIR / "data",  # sample solutions of the exercises
+        Path(submissions).resolve(),
+        out,
+    ]
+    if db_url.startswith("sqlite:///"):
+        paths.append(Path(db_url.removeprefix("sqlite:///")))
+    return paths
 
 
 @contextlib.contextmanager
@@ -879,7 +873,7 @@ def _run_workers(todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[t
             for job, record in finished:
                 bar.update(
                     done=1,
-                    failed=record.get("status") != "graded",
+                    failed=record.get("status") not in ("graded", "rejected"),
                     running=min(jobs, len(running) + len(pending)),
                 )
                 yield job, record

@@ -154,28 +154,77 @@ def plot_scores(table: ScoreTable, path: Path) -> Path:
     return path
 
 
-def anomalies_table(anomalies: Iterable) -> str:
-    """Anomalies as text: one line per (student, assignment, kind, detail)."""
-    rows = [
-        (a.student, a.assignment, a.kind, a.detail.splitlines()[0] if a.detail else "")
-        for a in anomalies
-    ]
+#: Report columns, in the order an instructor should look at them.
+_PRIORITY = ("cheating", "rejected", "crash", "timeout", "tampered", "output", "other")
+
+
+def anomalies_table(anomalies: Iterable, *, width: int = 72) -> str:
+    """Anomalies per student and assignment: a count per category and what to look at first.
+
+    Categories (columns) come from :data:`autograder.safeguards.CATEGORIES`:
+    timeout, crash, output, tampered, cheating, rejected, other. The last column
+    is the most serious anomaly's detail (cheating first, then rejected files,
+    crashes, timeouts, tampering, output floods). ``anomalies.csv`` has them all.
+
+    Examples
+    --------
+    >>> from autograder.grading import Anomaly
+    >>> text = anomalies_table([Anomaly("ann", "01", "kernel-died", "died in cell 3")])
+    >>> text.splitlines()[0]
+    'anomalies (1) in 1 submission(s):'
+    >>> text.splitlines()[-1].split()
+    ['ann', '01', '-', '1', '-', '-', '-', '-', '-', 'kernel-died:', 'died', 'in', 'cell', '3']
+    """
+    from .safeguards import CATEGORIES, category
+
+    columns = [*CATEGORIES, "other"]
+    rows: dict[tuple[str, str], list] = {}
+    total = 0
+    for a in anomalies:
+        total += 1
+        counts, worst = rows.setdefault(
+            (a.student, a.assignment), [dict.fromkeys(columns, 0), None]
+        )
+        name = category(a.kind)
+        counts[name] += 1
+        first_line = a.detail.splitlines()[0] if a.detail else ""
+        rank = (_PRIORITY.index(name), total)
+        if worst is None or rank < worst[0]:
+            rows[(a.student, a.assignment)][1] = (rank, f"{a.kind}: {first_line}")
     if not rows:
         return "anomalies: none"
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"anomalies ({len(rows)}):"]
-    lines += ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
-    return "\n".join(lines)
+    head = ["student", "assignment", *columns, "first to look at"]
+    body = [
+        [student, aid, *[str(counts[c] or "-") for c in columns], worst[1][:width]]
+        for (student, aid), (counts, worst) in sorted(rows.items())
+    ]
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
+
+    def line(cells):
+        left = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
+        counts = [c.rjust(w) for c, w in zip(cells[2:-1], widths[2:], strict=True)]
+        return "  ".join([*left, *counts, cells[-1]])
+
+    return "\n".join(
+        [
+            f"anomalies ({total}) in {len(rows)} submission(s):",
+            line(head),
+            "-" * len(line(head)),
+            *[line(r) for r in body],
+        ]
+    )
 
 
 def write_anomalies_csv(anomalies: Iterable, path: Path) -> Path:
-    """``anomalies.csv``: student, assignment, kind, detail (written atomically)."""
+    """``anomalies.csv``: student, assignment, category, kind, detail (written atomically)."""
+    from .safeguards import category
+
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["student", "assignment", "kind", "detail"])
+        writer.writerow(["student", "assignment", "category", "kind", "detail"])
         for a in anomalies:
-            writer.writerow([a.student, a.assignment, a.kind, a.detail])
+            writer.writerow([a.student, a.assignment, category(a.kind), a.kind, a.detail])
     os.replace(tmp, path)
     return path
 
