@@ -217,35 +217,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     limits = Limits()
-    p.add_argument(
-        "--cell-timeout",
-        type=_positive("--cell-timeout"),
-        default=limits.cell_timeout,
-        metavar="S",
-        help=f"seconds one cell may run; it then gets 0 (default: {limits.cell_timeout})",
-    )
-    p.add_argument(
-        "--notebook-timeout",
-        type=_positive("--notebook-timeout"),
-        default=int(limits.notebook_timeout),
-        metavar="S",
-        help="seconds one notebook may run; cells after that get 0 "
-        f"(default: {limits.notebook_timeout:g})",
-    )
-    p.add_argument(
-        "--memory-mb",
-        type=_positive("--memory-mb"),
-        default=limits.memory_mb,
-        metavar="MB",
-        help=f"memory (address space) of a learner's kernel (default: {limits.memory_mb})",
-    )
-    p.add_argument(
-        "--max-output",
-        type=_positive("--max-output"),
-        default=limits.max_output_chars,
-        metavar="N",
-        help=f"characters of output one cell keeps (default: {limits.max_output_chars})",
-    )
+    for option, metavar, default, what in [
+        ("--cell-timeout", "S", limits.cell_timeout, "seconds one cell may run; it then gets 0"),
+        ("--notebook-timeout", "S", int(limits.notebook_timeout),
+         "seconds one notebook may run; cells after that get 0"),
+        ("--memory-mb", "MB", limits.memory_mb, "memory (address space) of a learner's kernel"),
+        ("--max-output", "N", limits.max_output_chars, "characters of output one cell keeps"),
+    ]:  # fmt: skip
+        p.add_argument(
+            option,
+            type=_positive(option),
+            default=default,
+            metavar=metavar,
+            help=f"{what} (default: {default})",
+        )
 
     p = add(
         "demo",

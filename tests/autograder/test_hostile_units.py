@@ -67,6 +67,10 @@ def _ids(nb):
     return [i for i in ids if i]
 
 
+def _released_ids(release):
+    return _ids(nbformat.read(release / "notebooks/hostile_pool/hostile_pool.ipynb", as_version=4))
+
+
 def _kinds(result):
     return sorted({a["kind"] for a in result.anomalies})
 
@@ -98,8 +102,7 @@ def test_json_that_is_not_a_notebook_is_rejected(release, tmp_path):
 def test_untouched_structure_is_left_alone(release, tmp_path, scenario):
     result, nb = _prepared(release, tmp_path, scenario)
     assert result.rejected is None and result.anomalies == []
-    released = nbformat.read(release / "notebooks/hostile_pool/hostile_pool.ipynb", as_version=4)
-    assert _ids(nb) == _ids(released)
+    assert _ids(nb) == _released_ids(release)
 
 
 def test_deleted_test_cells_are_put_back_in_place(release, tmp_path):
@@ -117,8 +120,7 @@ def test_deleted_test_cells_are_put_back_in_place(release, tmp_path):
 def test_reordered_cells_run_in_the_assignments_order(release, tmp_path):
     result, nb = _prepared(release, tmp_path, "reordered-cells")
     assert _kinds(result) == ["cells-reordered"]
-    released = nbformat.read(release / "notebooks/hostile_pool/hostile_pool.ipynb", as_version=4)
-    assert _ids(nb) == _ids(released)
+    assert _ids(nb) == _released_ids(release)
 
 
 def test_changed_points_and_flags_are_restored(release, tmp_path):
@@ -154,8 +156,7 @@ def test_edited_locked_cells_are_reported(release, tmp_path):
 def test_lost_metadata_is_restored_by_cell_id(release, tmp_path):
     result, nb = _prepared(release, tmp_path, "metadata-stripped")
     assert _kinds(result) == ["metadata-restored"]
-    released = nbformat.read(release / "notebooks/hostile_pool/hostile_pool.ipynb", as_version=4)
-    assert _ids(nb) == _ids(released)
+    assert _ids(nb) == _released_ids(release)
 
 
 def test_lost_metadata_and_ids_is_rejected(release, tmp_path):
