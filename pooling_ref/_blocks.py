@@ -19,6 +19,7 @@ import os
 import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,6 +27,7 @@ BLOCK_BYTES = 1 << 22  # ~4 MiB of input per block (measured: 1-8 MiB perform al
 MIN_SPLIT_BYTES = 1 << 23  # below 8 MiB of input the whole batch is one call
 
 _executor: ThreadPoolExecutor | None = None
+T = TypeVar("T")
 
 
 def _workers() -> int:
@@ -52,6 +54,44 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
+def run_blocks(compute: Callable[[T], None], blocks: list[T], *, threads: bool = True) -> None:
+    """Call ``compute(block)`` for every block, on the calling thread and the pool's threads.
+
+    Each thread takes the next block from a shared queue until none is left, so
+    a thread slowed down by another process simply takes fewer blocks. One
+    block, or ``threads=False``, runs on the calling thread only. The blocks
+    must be independent (each writes its own part of the result).
+    """
+    if len(blocks) <= 1 or not threads or _workers() == 1:
+        for block in blocks:
+            compute(block)
+        return
+    todo: queue.SimpleQueue[T] = queue.SimpleQueue()
+    for block in blocks:
+        todo.put(block)
+
+    def work() -> None:
+        while True:
+            try:
+                block = todo.get_nowait()
+            except queue.Empty:
+                return
+            compute(block)
+
+    helpers = [_pool().submit(work) for _ in range(min(_workers(), len(blocks)) - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:
+            helper.result()  # re-raises a helper's exception
+
+
+def batch_blocks(batch: int, per_block: int) -> list[slice]:
+    """``[0:per_block], [per_block:2 * per_block], ...`` covering ``range(batch)``."""
+    per_block = max(1, per_block)
+    return [slice(start, min(start + per_block, batch)) for start in range(0, batch, per_block)]
+
+
 def over_batch(
     compute: Callable[[np.ndarray, np.ndarray], None],
     x: np.ndarray,
@@ -63,35 +103,18 @@ def over_batch(
     """Call ``compute(x[block], out[block])`` for blocks of the batch (axis 0); return ``out``.
 
     ``compute`` must write its whole result into the ``out`` block it is given
-    and touch nothing else. Blocks hold about ``block_bytes`` of ``x``
-    (default :data:`BLOCK_BYTES`, at least one sample). With ``threads`` the
-    calling thread and the pool's threads each take the next block from a
-    shared queue until none is left, so a thread slowed down by another process
-    simply takes fewer blocks; ``threads=False`` runs the blocks one after the other.
+    and touch nothing else. Blocks hold about ``block_bytes`` of ``x`` (default
+    :data:`BLOCK_BYTES`, at least one sample) and run as in :func:`run_blocks`;
+    an input under :data:`MIN_SPLIT_BYTES` is one call on the calling thread.
     """
     batch = x.shape[0]
     if batch <= 1 or x.nbytes < MIN_SPLIT_BYTES:
         compute(x, out)
         return out
-    per_block = max(1, (block_bytes or BLOCK_BYTES) // max(1, x.nbytes // batch))
-    blocks: queue.SimpleQueue[slice] = queue.SimpleQueue()
-    for start in range(0, batch, per_block):
-        blocks.put(slice(start, min(start + per_block, batch)))
-
-    def work() -> None:
-        while True:
-            try:
-                block = blocks.get_nowait()
-            except queue.Empty:
-                return
-            compute(x[block], out[block])
-
-    helpers = []
-    if threads:
-        helpers = [_pool().submit(work) for _ in range(_workers() - 1)]
-    try:
-        work()
-    finally:
-        for helper in helpers:
-            helper.result()  # re-raises a helper's exception
+    per_block = (block_bytes or BLOCK_BYTES) // max(1, x.nbytes // batch)
+    run_blocks(
+        lambda block: compute(x[block], out[block]),
+        batch_blocks(batch, per_block),
+        threads=threads,
+    )
     return out

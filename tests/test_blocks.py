@@ -48,6 +48,19 @@ def test_blocked_results_equal_one_sample_at_a_time(op):
     np.testing.assert_array_equal(whole, one_by_one)
 
 
+def test_run_blocks_runs_every_block_once_and_raises_a_blocks_error():
+    seen = []
+    _blocks.run_blocks(seen.append, list(range(50)))
+    assert sorted(seen) == list(range(50))
+
+    def fail_on_7(block):
+        if block == 7:
+            raise ZeroDivisionError("block 7")
+
+    with pytest.raises(ZeroDivisionError, match="block 7"):
+        _blocks.run_blocks(fail_on_7, list(range(20)))
+
+
 def _pool_in_child(queue):
     x = np.ones(BIG, np.float32)
     queue.put(pooling_ref.max_pool1d(x).shape)

@@ -215,3 +215,52 @@ def test_conv1d_matches_keras(case, data_format, dtype, seed):
 @given(case=conv_case(2), data_format=data_formats, dtype=dtypes, seed=st.integers(0, 2**16))
 def test_conv2d_matches_keras(case, data_format, dtype, seed):
     check_conv_against_keras(2, case, data_format, dtype, seed)
+
+
+# --------------------------------------------------------------------------
+# blocks: the im2col product split over samples and rows changes no value
+# --------------------------------------------------------------------------
+def conv_with_block_bytes(block_bytes, rank, *args, **kwargs):
+    """Run conv1d/conv2d with ``conv.IM2COL_BYTES`` set to ``block_bytes``."""
+    from pooling_ref import conv
+
+    saved = conv.IM2COL_BYTES
+    conv.IM2COL_BYTES = block_bytes
+    try:
+        return (pooling_ref.conv1d if rank == 1 else pooling_ref.conv2d)(*args, **kwargs)
+    finally:
+        conv.IM2COL_BYTES = saved
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+@PROPERTY
+@given(data=st.data(), dtype=dtypes, seed=st.integers(0, 2**16))
+def test_blocks_of_samples_and_of_rows_give_the_same_result(rank, data, dtype, seed):
+    """Tiny blocks: every output row is its own block (on threads); the padding per block."""
+    case = data.draw(conv_case(rank))
+    x = random_array(seed, case["shape"], dtype)
+    kernel = random_array(seed + 1, case["kernel_shape"], dtype)
+    bias = random_array(seed + 2, case["kernel_shape"][-1:], dtype) if case["use_bias"] else None
+    options = {k: case[k] for k in ("strides", "padding", "dilation_rate", "groups")}
+    whole = conv_with_block_bytes(1 << 30, rank, x, kernel, bias, **options)
+    for block_bytes in (1, x.nbytes // 2 + 1):  # one row per block; about two samples per block
+        blocked = conv_with_block_bytes(block_bytes, rank, x, kernel, bias, **options)
+        assert blocked.dtype == whole.dtype
+        # BLAS may sum a product in another order for another number of rows: rounding only
+        tol = 1e-6 if dtype == np.float32 else 1e-13
+        scale = max(1.0, float(np.abs(whole).max(initial=0.0)))
+        np.testing.assert_allclose(blocked, whole, rtol=tol, atol=tol * scale)
+
+
+def test_a_big_batch_runs_in_blocks_on_threads_and_leaves_blas_threads_alone():
+    from pooling_ref import _blas, conv, naive
+
+    x = random_array(12, (6, 300, 16))
+    kernel, bias = random_array(13, (3, 16, 8)), random_array(14, (8,))
+    controls = _blas._openblas_controls()
+    before = controls[1]() if controls else None
+    ours = conv_with_block_bytes(300 * 3 * 16 * 4, 1, x, kernel, bias, padding="same")  # 6 blocks
+    assert controls[1]() == before if controls else True
+    expected = naive.conv1d(x, kernel, bias, padding="same")
+    np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5)
+    assert conv.IM2COL_BYTES >= 1 << 20  # the default was restored
