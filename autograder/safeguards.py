@@ -189,8 +189,14 @@ def after_autograde(
             }
         source = Path(job["source"]) / f"{nb_id}.ipynb"
         todo = [gid for gid, score in scores.items() if score]  # 0 cannot go lower
-        timeout = min(20.0, float(limits_from_job(job).cell_timeout))
-        verdicts = recheck_notebook(graded, source, only=todo, call_timeout=timeout) if todo else []
+        limit = float(limits_from_job(job).cell_timeout)
+        verdicts = (
+            recheck_notebook(
+                graded, source, only=todo, call_timeout=min(20.0, limit), cell_timeout=limit
+            )
+            if todo
+            else []
+        )
         changed = False
         for verdict in verdicts:
             ours = scores.get(verdict.grade_id)

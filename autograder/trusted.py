@@ -44,6 +44,7 @@ import io
 import json
 import os
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -175,6 +176,11 @@ def _statements(source: str, mode: str) -> list:
     ]
 
 
+class CellTimeout(BaseException):
+    """Raised in the worker when a cell runs longer than it may (not an Exception: not caught
+    by the learner's ``except Exception``)."""
+
+
 def serve(argv: list[str]) -> None:
     """``python -I autograder/trusted.py serve POLICY.json``: confine, then answer the grader.
 
@@ -200,6 +206,11 @@ def serve(argv: list[str]) -> None:
     warm_up()
     install_audit_hook(policy)
     namespace = {"__name__": "__main__", "np": np, "numpy": np}
+
+    def on_alarm(signum, frame):
+        raise CellTimeout
+
+    signal.signal(signal.SIGALRM, on_alarm)
     while True:
         try:
             message = _recv(inbox)
@@ -207,13 +218,19 @@ def serve(argv: list[str]) -> None:
             return
         if message["op"] == "exec":
             errors = []
-            for name, source, mode in message["cells"]:
-                for code in _statements(source, mode):
-                    try:
-                        exec(compile(code, f"<{name}>", "exec"), namespace)
-                    except BaseException as exc:  # the learner's code: anything can happen
-                        if mode == "all":
-                            errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+            for name, source, mode, seconds in message["cells"]:
+                signal.setitimer(signal.ITIMER_REAL, seconds)  # a runaway cell costs itself
+                try:
+                    for code in _statements(source, mode):
+                        try:
+                            exec(compile(code, f"<{name}>", "exec"), namespace)
+                        except Exception as exc:  # the learner's code: anything can happen
+                            if mode == "all":
+                                errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+                except CellTimeout:
+                    errors.append(f"{name}: stopped after {seconds:g} s")
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
             _send(outbox, {"errors": errors})
         elif message["op"] == "call":
             fn = namespace.get(message["function"])
@@ -304,13 +321,15 @@ class Worker:
             self.dead = f"the function's process died (exit code {code})"
         raise LearnerError(self.dead)
 
-    def run_cells(self, cells: list[tuple[str, str, str]], timeout: float = 60.0) -> list[str]:
-        """Run ``(name, source, mode)`` cells; errors of the ``"all"`` ones (one line each).
+    def run_cells(self, cells: list[tuple[str, str, str, float]]) -> list[str]:
+        """Run ``(name, source, mode, seconds)`` cells; errors of ``"all"`` ones, one line each.
 
         ``mode`` is ``"all"`` (a solution cell: run as it is) or ``"definitions"``
         (any other cell: only its ``def``, ``class``, ``import`` and assignment
-        statements, each on its own, errors ignored).
+        statements, each on its own, errors ignored); a cell is stopped after
+        ``seconds``.
         """
+        timeout = sum(c[3] for c in cells) + 30.0
         try:
             return self._exchange({"op": "exec", "cells": cells}, timeout).get("errors", [])
         except LearnerError as err:
@@ -452,14 +471,18 @@ def implementation_cells(source_notebook) -> list[ImplementationCell]:
     return out
 
 
-def learner_cells(notebook, before: str) -> list[tuple[str, str, str]]:
-    """``(name, source, mode)`` of the code cells before the grade cell ``before``.
+def learner_cells(notebook, before: str, cell_timeout: float = 120.0) -> list[tuple]:
+    """``(name, source, mode, seconds)`` of the code cells before the grade cell ``before``.
 
     Solution cells run whole (``"all"``); other cells (the instructor's helpers,
     cells the learner added) contribute their definitions (``"definitions"``);
-    test cells are left out.
+    test cells are left out. As in the notebook run: a cell that timed out there
+    gets a few seconds, a cell that never ran there (the kernel had died, the
+    notebook's time was up) is left out, the others get ``cell_timeout``.
     """
     from nbgrader import utils
+
+    from .executor import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOTEBOOK_TIME_LIMIT
 
     out = []
     for i, cell in enumerate(notebook.cells):
@@ -468,8 +491,14 @@ def learner_cells(notebook, before: str) -> list[tuple[str, str, str]]:
             break
         if cell.cell_type != "code" or utils.is_grade(cell):
             continue
+        errors = {
+            o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"
+        }
+        if errors & {KERNEL_DIED, KERNEL_UNRESPONSIVE, NOTEBOOK_TIME_LIMIT}:
+            continue
+        seconds = min(5.0, cell_timeout) if "CellTimeoutError" in errors else cell_timeout
         mode = "all" if utils.is_solution(cell) else "definitions"
-        out.append((meta.get("grade_id", f"cell {i}"), cell.source, mode))
+        out.append((meta.get("grade_id", f"cell {i}"), cell.source, mode, float(seconds)))
     return out
 
 
@@ -561,7 +590,7 @@ def recheck_cell(
 
 
 def recheck_notebook(
-    autograded: Path, source: Path, *, only=None, seed=None, call_timeout=20.0
+    autograded: Path, source: Path, *, only=None, seed=None, call_timeout=20.0, cell_timeout=120.0
 ) -> list[Recheck]:
     """Trusted verdicts on the implementation cells of one autograded notebook.
 
@@ -577,6 +606,8 @@ def recheck_notebook(
         Seed of the fresh random inputs (default: fresh entropy).
     call_timeout : float
         Seconds one call of the learner's function may take.
+    cell_timeout : float
+        Seconds one of the learner's cells may take (as in the notebook).
     """
     import nbformat
 
@@ -584,7 +615,10 @@ def recheck_notebook(
     graded_nb = nbformat.read(autograded, as_version=4)
     return [
         recheck_cell(
-            cell, learner_cells(graded_nb, cell.grade_id), seed=seed, call_timeout=call_timeout
+            cell,
+            learner_cells(graded_nb, cell.grade_id, cell_timeout),
+            seed=seed,
+            call_timeout=call_timeout,
         )
         for cell in implementation_cells(source_nb)
         if only is None or cell.grade_id in only

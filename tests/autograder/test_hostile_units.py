@@ -313,11 +313,13 @@ def test_trusted_recheck_scores_real_work_and_refuses_delegation():
     cell = ImplementationCell(
         "mp", 2.0, [CheckCall("max_pool1d", "max_pool1d", ["seed", "valid", "same"], 2.0)]
     )
-    honest = recheck_cell(cell, [("impl", CORRECT["max_pool1d_impl"], "all")], seed=0)
+    honest = recheck_cell(cell, [("impl", CORRECT["max_pool1d_impl"], "all", 30.0)], seed=0)
     assert honest.score == 2.0 and honest.fresh_failures == []
-    frames = recheck_cell(cell, [("impl", INSPECTS_EXPECTED, "all")], seed=0)
+    frames = recheck_cell(cell, [("impl", INSPECTS_EXPECTED, "all", 30.0)], seed=0)
     assert frames.score == 0.0
-    delegating = recheck_cell(cell, [("impl", "from pooling_ref import max_pool1d", "all")], seed=0)
+    delegating = recheck_cell(
+        cell, [("impl", "from pooling_ref import max_pool1d", "all", 30.0)], seed=0
+    )
     assert delegating.score == 0.0
     assert any("import of pooling_ref refused" in d for d in delegating.denied)
     # answers looked up from the published cases pass them, but not fresh values
@@ -334,7 +336,7 @@ def test_trusted_recheck_scores_real_work_and_refuses_delegation():
         )
         + "def max_pool1d(x, *a, **k):\n    return _T[np.asarray(x).tobytes()].copy()\n"
     )
-    hard_coded = recheck_cell(cell, [("impl", lookup, "all")], seed=0)
+    hard_coded = recheck_cell(cell, [("impl", lookup, "all", 30.0)], seed=0)
     assert hard_coded.score == 2.0 and hard_coded.fresh_failures
 
 
@@ -346,12 +348,32 @@ def test_worker_answers_without_pooling_ref_loaded():
                     "probe",
                     "import sys\nloaded = sorted(m for m in sys.modules if 'pooling' in m)",
                     "all",
+                    30.0,
                 )
             ]
         )
         assert errors == []
-        worker.run_cells([("fn", "def loaded_modules():\n    return tuple(loaded)", "all")])
+        worker.run_cells([("fn", "def loaded_modules():\n    return tuple(loaded)", "all", 30.0)])
         assert worker.function("loaded_modules")() == ()
+
+
+def test_worker_stops_a_runaway_cell_and_goes_on():
+    with Worker(call_timeout=30) as worker:
+        errors = worker.run_cells(
+            [
+                ("loop", "while True:\n    pass", "all", 1.0),
+                ("fn", "def answer():\n    return 42", "all", 10.0),
+                (
+                    "demo",
+                    "def helper():\n    return 1\nprint(helper())\nwhile True: pass",
+                    "definitions",
+                    10.0,
+                ),
+            ]
+        )
+        assert errors == ["loop: stopped after 1 s"]
+        assert worker.function("answer")() == 42
+        assert worker.function("helper")() == 1  # definitions only: the loop never ran
 
 
 # ------------------------------------------------------------------ report categories
