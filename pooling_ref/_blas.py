@@ -38,6 +38,7 @@ _SYMBOLS = [
 
 _lock = threading.Lock()
 _controls: tuple | None = None  # (set, get) once looked up; () when there is no OpenBLAS
+_library: ctypes.CDLL | None = None  # the OpenBLAS they belong to
 _depth = 0  # nested/concurrent users of single_threaded_blas
 _saved = 1  # OpenBLAS' thread count before the outermost user
 
@@ -59,7 +60,7 @@ def _candidate_libraries() -> list[str]:
 
 def _openblas_controls() -> tuple:
     """``(set_num_threads, get_num_threads)`` of NumPy's OpenBLAS, or ``()`` if not found."""
-    global _controls
+    global _controls, _library
     if _controls is None:
         _controls = ()
         for path in _candidate_libraries():
@@ -70,6 +71,7 @@ def _openblas_controls() -> tuple:
             for set_name, get_name in _SYMBOLS:
                 if hasattr(lib, set_name) and hasattr(lib, get_name):
                     _controls = (getattr(lib, set_name), getattr(lib, get_name))
+                    _library = lib
                     break
             if _controls:
                 break
@@ -108,3 +110,25 @@ def single_threaded_blas() -> Iterator[bool]:
             _depth -= 1
             if _depth == 0:
                 set_threads(_saved)
+
+
+def describe() -> str:
+    """OpenBLAS' own description (version, kernel family in use) and thread count, for reports.
+
+    The kernel family matters: an OpenBLAS that does not recognise the CPU falls
+    back to an older family (e.g. ``Haswell``, AVX2 only, on an AVX-512 CPU), and
+    ``OPENBLAS_CORETYPE`` set before NumPy is imported chooses another.
+    """
+    controls = _openblas_controls()
+    if not controls:
+        return "not OpenBLAS (or OpenBLAS not found)"
+    for name in (
+        "scipy_openblas_get_config64_",
+        "scipy_openblas_get_config",
+        "openblas_get_config",
+    ):
+        config = getattr(_library, name, None)
+        if config is not None:
+            config.restype = ctypes.c_char_p
+            return f"{config().decode().strip()}; {controls[1]()} threads"
+    return f"OpenBLAS; {controls[1]()} threads"

@@ -1,11 +1,15 @@
-"""Compute an op block by block over the batch: cache-sized blocks, on a few threads.
+"""Compute an op block by block: cache-sized blocks of the batch, on a few threads.
 
-This is the only speed device in pooling_ref besides plain vectorisation, and it
-changes no arithmetic: every sample is computed exactly as it would be alone.
+Besides plain vectorisation this is pooling_ref's one speed device. It changes
+no arithmetic in pooling (every sample is computed exactly as it would be
+alone); in a convolution BLAS may add a product's terms in another order for
+another number of rows (rounding differences only, ``tests/test_conv.py``).
 
-* NumPy's ufuncs release the GIL, so blocks of the batch on a thread pool run
+* NumPy's ufuncs and BLAS calls release the GIL, so blocks on a thread pool run
   in parallel, as TensorFlow's intra-op thread pool does for the Keras layers.
-* Blocks of a few MiB keep a block's intermediate results in the CPU's (L3)
+  The threads take blocks from a shared queue: when another process takes a
+  core, the other thread simply takes more blocks.
+* Blocks of one or two MiB keep a block's intermediate results in the CPU's
   cache between the passes an op makes (one pass per window tap), instead of
   streaming the whole batch through memory once per tap.
 
@@ -23,7 +27,7 @@ from typing import TypeVar
 
 import numpy as np
 
-BLOCK_BYTES = 1 << 22  # ~4 MiB of input per block (measured: 1-8 MiB perform alike)
+BLOCK_BYTES = 1 << 21  # ~2 MiB of input per block (measured: 1-4 MiB perform alike)
 MIN_SPLIT_BYTES = 1 << 23  # below 8 MiB of input the whole batch is one call
 
 _executor: ThreadPoolExecutor | None = None

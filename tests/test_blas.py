@@ -59,3 +59,12 @@ def test_without_openblas_it_says_so_and_runs_the_body(monkeypatch):
     with _blas.single_threaded_blas() as limited:
         ran.append(limited)
     assert ran == [False]
+
+
+def test_the_docstring_example_runs_and_describe_names_the_blas():
+    import doctest
+
+    result = doctest.testmod(_blas, extraglobs={"np": np})
+    assert result.attempted > 0 and result.failed == 0
+    description = _blas.describe()
+    assert ("OpenBLAS" in description) == bool(controls)
