@@ -29,13 +29,17 @@ def input_1d(draw, min_steps=1):
     return (to_channels_first(x) if data_format == "channels_first" else x), data_format
 
 
+# the arguments of a 1D pooling call
+POOLING = {
+    "data": input_1d(min_steps=4),
+    "pool": st.integers(1, 4),
+    "strides": st.none() | st.integers(1, 4),
+    "padding": st.sampled_from(["valid", "same"]),
+}
+
+
 @PROPERTY
-@given(
-    data=input_1d(min_steps=4),
-    pool=st.integers(1, 4),
-    strides=st.none() | st.integers(1, 4),
-    padding=st.sampled_from(["valid", "same"]),
-)
+@given(**POOLING)
 def test_pooling_loops_equal_the_fast_versions(data, pool, strides, padding):
     x, data_format = data
     args = (x, pool, strides, padding, data_format)
@@ -47,13 +51,7 @@ def test_pooling_loops_equal_the_fast_versions(data, pool, strides, padding):
 
 
 @PROPERTY
-@given(
-    data=input_1d(min_steps=4),
-    pool=st.integers(1, 4),
-    strides=st.none() | st.integers(1, 4),
-    padding=st.sampled_from(["valid", "same"]),
-    special=st.integers(0, 2**16),
-)
+@given(**POOLING, special=st.integers(0, 2**16))
 def test_max_pooling_loops_equal_the_fast_versions_with_nan_and_infinities(
     data, pool, strides, padding, special
 ):
