@@ -30,17 +30,9 @@ import time
 from pathlib import Path
 
 import autograder  # noqa: F401  (quiet TensorFlow first)
-from autograder.course import Course, ensure_bin_on_path, generate, write_course_config
+from autograder.course import Course, ensure_bin_on_path, write_course_config
+from autograder.demo import build_demo_course
 from autograder.samples import STUDENTS, sample_notebook
-
-
-def build_course(repo: Course, root: Path, assignments) -> Course:
-    course = Course(root / "course")
-    for aid in repo.select(assignments):
-        shutil.copytree(repo.solutions_dir / aid, course.solutions_dir / aid)
-    write_course_config(course.root)
-    generate(course)
-    return course
 
 
 def build_submissions(course: Course, dest: Path, count: int) -> list[tuple[str, str]]:
@@ -85,7 +77,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="poolcourse-bench-"))
     bindir = Path(sys.executable).parent
     try:
-        course = build_course(repo, tmp, args.assignments or None)
+        course = build_demo_course(repo, tmp, args.assignments or None)
         subs = tmp / "submissions"
         made = build_submissions(course, subs, args.submissions)
         ids = sorted({aid for _, aid in made})

@@ -63,11 +63,8 @@ def _sample_right_pads(length, window, strides):
     return 0, max((out - 1) * strides + window - length, 0)
 
 
-def _sample_conv(x, kernel, bias, strides, padding, data_format, dilation_rate, groups, pads=None):
-    """conv1d through an explicit gather of the taps: patches (batch, out, k, in_channels)."""
-    x = _sample_steps_last(_sample_float_copy(x), data_format)
-    kernel = np.asarray(kernel, dtype=x.dtype)
-    size, group_in, filters = kernel.shape
+def _sample_taps(x, size, strides, padding, dilation_rate, pads=None):
+    """Padded x (steps last), the input step of every (output, tap) pair, the left padding."""
     step, rate = _sample_int(strides), _sample_int(dilation_rate)
     span = (size - 1) * rate + 1
     mode = str(padding).lower()
@@ -79,6 +76,15 @@ def _sample_conv(x, kernel, bias, strides, padding, data_format, dilation_rate, 
     padded = np.pad(x, ((0, 0), (left, right), (0, 0)))
     out = (padded.shape[1] - span) // step + 1
     taps = np.arange(out)[:, None] * step + np.arange(size)[None, :] * rate
+    return padded, taps, left
+
+
+def _sample_conv(x, kernel, bias, strides, padding, data_format, dilation_rate, groups, pads=None):
+    """conv1d through an explicit gather of the taps: patches (batch, out, k, in_channels)."""
+    x = _sample_steps_last(_sample_float_copy(x), data_format)
+    kernel = np.asarray(kernel, dtype=x.dtype)
+    size, group_in, filters = kernel.shape
+    padded, taps, _ = _sample_taps(x, size, strides, padding, dilation_rate, pads)
     patches = padded[:, taps, :]
     per_group = filters // groups
     y = np.concatenate(
@@ -125,16 +131,8 @@ def global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=Fa
     return _sample_steps_last(y, data_format) if keepdims else y
 
 
-def conv1d(
-    x,
-    kernel,
-    bias=None,
-    strides=1,
-    padding="valid",
-    data_format="channels_last",
-    dilation_rate=1,
-    groups=1,
-):
+def conv1d(x, kernel, bias=None, strides=1, padding="valid", data_format="channels_last",
+           dilation_rate=1, groups=1):  # fmt: skip
     return _sample_conv(x, kernel, bias, strides, padding, data_format, dilation_rate, groups)
 
 
@@ -189,31 +187,13 @@ def average_pool1d_backward(
     return _sample_steps_last(grad[:, left : left + length].astype(windows.dtype), data_format)
 
 
-def conv1d_backward(
-    grad_output,
-    x,
-    kernel,
-    bias=None,
-    strides=1,
-    padding="valid",
-    data_format="channels_last",
-    dilation_rate=1,
-    groups=1,
-):
+def conv1d_backward(grad_output, x, kernel, bias=None, strides=1, padding="valid",
+                    data_format="channels_last", dilation_rate=1, groups=1):  # fmt: skip
     x = _sample_steps_last(_sample_float_copy(x), data_format)
     kernel = np.asarray(kernel, dtype=x.dtype)
     g = _sample_steps_last(np.asarray(grad_output, dtype=x.dtype), data_format)
     size, group_in, filters = kernel.shape
-    step, rate = _sample_int(strides), _sample_int(dilation_rate)
-    span = (size - 1) * rate + 1
-    mode = str(padding).lower()
-    left = right = 0
-    if mode == "same":
-        left, right = _sample_same_pads(x.shape[1], span, step)
-    elif mode == "causal":
-        left = span - 1
-    padded = np.pad(x, ((0, 0), (left, right), (0, 0)))
-    taps = np.arange(g.shape[1])[:, None] * step + np.arange(size)[None, :] * rate
+    padded, taps, left = _sample_taps(x, size, strides, padding, dilation_rate)
     patches = padded[:, taps, :]
     per_group = filters // groups
     grad_patches = np.zeros(patches.shape, dtype=x.dtype)
@@ -292,30 +272,14 @@ def ignore_mask__global_average_pool1d(x, mask=None, data_format="channels_last"
     return global_average_pool1d(x, None, data_format, keepdims)
 
 
-def no_dilation__conv1d(
-    x,
-    kernel,
-    bias=None,
-    strides=1,
-    padding="valid",
-    data_format="channels_last",
-    dilation_rate=1,
-    groups=1,
-):
+def no_dilation__conv1d(x, kernel, bias=None, strides=1, padding="valid",
+                        data_format="channels_last", dilation_rate=1, groups=1):  # fmt: skip
     # mistake: dilation_rate ignored
     return _sample_conv(x, kernel, bias, strides, padding, data_format, 1, groups)
 
 
-def right_pad__conv1d(
-    x,
-    kernel,
-    bias=None,
-    strides=1,
-    padding="valid",
-    data_format="channels_last",
-    dilation_rate=1,
-    groups=1,
-):
+def right_pad__conv1d(x, kernel, bias=None, strides=1, padding="valid", data_format="channels_last",
+                      dilation_rate=1, groups=1):  # fmt: skip
     # mistake: all of 'same' padding on the right
     return _sample_conv(
         x, kernel, bias, strides, padding, data_format, dilation_rate, groups, _sample_right_pads
