@@ -54,7 +54,7 @@ from .course import (
     nbgrader_config,
     run_generate_assignment,
 )
-from .sandbox import Limits
+from .sandbox import Limits, die_with_parent
 
 #: Student ids must be usable as nbgrader path components (nbgrader globs them).
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+\-]*$")
@@ -262,15 +262,6 @@ def _place(src: Path, dest: Path) -> None:
 # --------------------------------------------------------------------------- the worker
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel SIGKILL this worker when its parent dies (no orphans)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
-
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def _redirect_output(path: Path) -> None:
     """Send this process's stdout/stderr (and its children's) to ``path``."""
     sys.stdout.flush()
@@ -471,10 +462,43 @@ def grade_submission(job: dict) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _watch_grader(pid: int) -> None:
+    """Kill this worker's process group as soon as the grader process ``pid`` ends.
+
+    Workers are forked by the forkserver, not by the grader, and the forkserver
+    can outlive a grader killed with SIGKILL long enough for a worker to finish
+    and write its record behind the back of the next run; ``PR_SET_PDEATHSIG``
+    (which follows the forkserver) does not cover that. A daemon thread waits
+    on the grader's pidfd (Linux; elsewhere it polls).
+    """
+    import select
+    import threading
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.5)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="watch-grader", daemon=True).start()
+
+
 def _worker_main(job: dict) -> None:
     """Entry point of a worker process: grade, then write the record atomically."""
-    _die_with_parent()
+    die_with_parent()
     os.setpgrp()  # the parent can kill this worker and what it started (the kernel) together
+    if job.get("grader_pid"):
+        _watch_grader(job["grader_pid"])
     record_path = Path(job["record"])
     log_path = record_path.with_suffix(".log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -742,6 +766,7 @@ def grade(
                             "out": str(out),
                             "record": str(record_path),
                             "jobs": jobs,
+                            "grader_pid": os.getpid(),
                             **sandbox,
                         }
                     )

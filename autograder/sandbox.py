@@ -98,8 +98,9 @@ class Policy:
     a component starting with one of ``deny_names`` (the grader's scratch
     folders), unless it lies under one of ``allow`` (the process's own
     folders, which are always readable and writable). With ``read_only`` set,
-    reads are allowed only under ``read_only`` and ``allow`` (the trusted
-    worker's allow-list mode); otherwise reads are allowed anywhere not denied.
+    reads are allowed only under ``read_only`` and ``allow`` (an allow-list:
+    stray copies of solutions anywhere else on the machine stay out of reach);
+    otherwise reads are allowed anywhere not denied.
     Writes are allowed only under ``allow`` and ``/dev``.
     """
 
@@ -280,6 +281,33 @@ class _Hook:
         raise ImportError(message)
 
 
+#: System folders a learner's kernel may read (libraries' data, devices, its own /proc entry).
+SYSTEM_READ_ROOTS = ("/dev", "/proc", "/sys", "/etc", "/usr", "/lib", "/lib64", "/bin", "/opt")
+
+
+def python_read_roots() -> list[str]:
+    """Python's own files: the interpreter's prefixes and site-packages (stdlib, libraries)."""
+    import site
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    roots |= {*site.getsitepackages(), paths["purelib"], paths["platlib"]}
+    return sorted({os.path.realpath(r) for r in roots if r})
+
+
+def die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this process when its parent dies (no orphans)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except Exception:
+            pass
+
+
 def warm_up() -> None:
     """Do, before the hook, what libraries would otherwise start a process for later.
 
@@ -380,7 +408,10 @@ def copy_matplotlib_cache(dest: Path) -> None:
 
 def kernel_main(argv: list[str]) -> None:
     """``python -m autograder.sandbox kernel POLICY.json -f CONNECTION``: a confined kernel."""
+    die_with_parent()  # the grading worker that started it
     policy = Policy.load(argv[0])
+    if "-f" in argv:  # ipykernel reads its connection file after the hook is in place
+        policy.allow.append(argv[argv.index("-f") + 1])
     home = Path(policy.allow[0]) if policy.allow else Path(policy.cwd)
     for sub in ("tmp", "matplotlib", "ipython", "jupyter"):
         (home / sub).mkdir(parents=True, exist_ok=True)
@@ -454,13 +485,26 @@ def configure_autograde(cfg, scratch: Path, limits: Limits, deny: list[str]) -> 
         "events": scratch / "events.jsonl",
         "denied": scratch / "sandbox-denied.log",
     }
+    import pooling_ref
+
+    from .course import PACKAGE_DIR
+
     policy = Policy(
         cwd=str(paths["work"]),
         allow=[str(scratch / "kernel" / "home")],
         deny=list(deny),
+        # reads: Python's and the system's files and the course's packages, nothing else
+        read_only=[
+            *python_read_roots(),
+            *SYSTEM_READ_ROOTS,
+            str(PACKAGE_DIR),
+            str(Path(pooling_ref.__file__).parent),
+        ],
         memory_mb=limits.memory_mb,
         log=str(paths["denied"]),
     )
+    # connection files (with each kernel's key) in this submission's folder only
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch / "runtime")
     kernel_name = prepare_kernel(scratch, policy)
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     cfg.Autograde.autograde_preprocessors = [BoundedExecute if p is Execute else p for p in default]

@@ -188,12 +188,13 @@ def serve(argv: list[str]) -> None:
     package would load ``pooling_ref`` into the worker.
     """
     try:
-        from .sandbox import Policy, apply_limits, install_audit_hook, warm_up
+        from .sandbox import Policy, apply_limits, die_with_parent, install_audit_hook, warm_up
     except ImportError:  # run as a script (python -I: its folder is not on sys.path)
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        from sandbox import Policy, apply_limits, install_audit_hook, warm_up
+        from sandbox import Policy, apply_limits, die_with_parent, install_audit_hook, warm_up
 
         del sys.path[0]
+    die_with_parent()
 
     policy = Policy.load(argv[0])
     inbox, outbox = os.dup(0), os.dup(1)
@@ -260,11 +261,11 @@ class LearnerError(Exception):
 
 def _read_roots() -> list[str]:
     """What the worker may read: Python's own files (stdlib, site-packages) and a few devices."""
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(np.__file__)}
-    roots |= {os.path.dirname(os.path.dirname(np.__file__))}
-    roots |= {"/dev/null", "/dev/urandom", "/proc/self", "/sys/devices/system/cpu", "/etc"}
-    roots |= {"/usr/lib", "/usr/share/zoneinfo", "/lib"}
-    return sorted(os.path.realpath(r) for r in roots)
+    from .sandbox import python_read_roots
+
+    roots = {"/dev/null", "/dev/urandom", "/proc/self", "/sys/devices/system/cpu", "/etc"}
+    roots |= {"/usr/lib", "/usr/share/zoneinfo", "/usr/share/fonts", "/lib"}
+    return sorted({*python_read_roots(), *(os.path.realpath(r) for r in roots)})
 
 
 class Worker:

@@ -255,8 +255,7 @@ def test_the_vandal_harmed_no_one(graded):
         for c in nbformat.read(graded_nb, as_version=4).cells
         for o in c.get("outputs", [])
     )
-    assert "targets: 3," in text  # it found the course, the submissions and the output
-    assert "harm: []" in text
+    assert "harm: []" in text  # it may find the folders (or be refused /tmp); it harms nothing
 
 
 # ------------------------------------------------------------------ killed grader
