@@ -29,6 +29,7 @@ from autograder.submission import prepare
 from autograder.trusted import Unsupported, Worker, check_calls, decode, encode, recheck_cell
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+AUTOGRADER = Path(__file__).resolve().parents[2] / "autograder"
 TESTS = [
     "max_pool1d_matches_reference",
     "pool_shape_floor_division",
@@ -181,7 +182,9 @@ def _confined(tmp_path, body: str, **policy) -> dict:
         textwrap.dedent(
             f"""
         import json, os, sys
-        from autograder.sandbox import Policy, apply_limits, install_audit_hook
+        sys.path.insert(0, {str(AUTOGRADER)!r})  # sandbox.py alone: no pooling_ref loaded
+        from sandbox import Policy, apply_limits, install_audit_hook
+        del sys.path[0]
         policy = Policy.load({str(tmp_path / "p.json")!r})
         apply_limits(policy)
         install_audit_hook(policy)
@@ -200,7 +203,7 @@ def _confined(tmp_path, body: str, **policy) -> dict:
         + "\nprint(json.dumps(result))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=work, capture_output=True, text=True, timeout=120
+        [sys.executable, "-I", "-c", code], cwd=work, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -251,17 +254,22 @@ def test_hook_memory_limit_turns_a_huge_allocation_into_memoryerror(tmp_path):
 
 
 def test_hook_forbidden_imports_raise_importerror(tmp_path):
-    # (this child process loaded pooling_ref with autograder.sandbox; the trusted worker never does)
     result = _confined(
         tmp_path,
         """
+        attempt("pooling_ref", lambda: __import__("pooling_ref"))
         attempt("keras", lambda: __import__("keras"))
         attempt("tensorflow", lambda: __import__("tensorflow.nn"))
         attempt("json", lambda: __import__("json"))
         """,
-        forbidden_imports=["keras", "tensorflow"],
+        forbidden_imports=["pooling_ref", "keras", "tensorflow"],
     )
-    assert result == {"keras": "refused", "tensorflow": "refused", "json": "allowed"}
+    assert result == {
+        "pooling_ref": "refused",
+        "keras": "refused",
+        "tensorflow": "refused",
+        "json": "allowed",
+    }
 
 
 # ------------------------------------------------------------------ trusted re-check
