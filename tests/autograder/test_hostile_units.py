@@ -387,6 +387,38 @@ def test_worker_stops_a_runaway_cell_and_goes_on():
 # ------------------------------------------------------------------ report categories
 
 
+def test_anomaly_table_has_one_row_per_submission_most_serious_first(tmp_path):
+    import csv
+
+    from autograder.grading import Anomaly
+    from autograder.report import anomalies_table, write_anomalies_csv
+
+    anomalies = [
+        Anomaly("ann", "01", "cell-timeout", "cell 3 interrupted"),
+        Anomaly("ann", "01", "cheating-suspected", "mp: 2 in the notebook, 0 re-checked"),
+        Anomaly("ann", "01", "cell-timeout", "cell 5 interrupted"),
+        Anomaly("bob", "01", "rejected", "bob.ipynb: the file is empty"),
+    ]
+    lines = anomalies_table(anomalies).splitlines()
+    assert lines[0] == "anomalies (4) in 2 submission(s):"
+    assert lines[1].split()[:9] == ["student", "assignment", *CATEGORIES, "other"]
+    ann = lines[3].split()
+    assert ann[:9] == ["ann", "01", "2", "-", "-", "-", "1", "-", "-"]
+    assert " ".join(ann[9:]).startswith("cheating-suspected: mp: 2")
+    assert lines[4].split()[:2] == ["bob", "01"] and "rejected: bob.ipynb" in lines[4]
+    assert anomalies_table([]) == "anomalies: none"
+    with open(write_anomalies_csv(anomalies, tmp_path / "a.csv"), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["category"] for r in rows] == ["timeout", "cheating", "timeout", "rejected"]
+    assert rows[3] == {
+        "student": "bob",
+        "assignment": "01",
+        "category": "rejected",
+        "kind": "rejected",
+        "detail": "bob.ipynb: the file is empty",
+    }
+
+
 def test_every_anomaly_kind_has_one_category():
     kinds = [k for group in CATEGORIES.values() for k in group]
     assert len(kinds) == len(set(kinds))
