@@ -68,6 +68,36 @@ def gradebook_scores(db_url: str, assignments: Sequence[str]) -> ScoreTable:
     return ScoreTable(columns, rows)
 
 
+def autograde_results(db_url: str) -> dict[tuple[str, str, str, str], tuple]:
+    """Every autograde result in a gradebook, for comparing two gradebooks.
+
+    Returns
+    -------
+    dict
+        ``(student, assignment, notebook, cell) -> (auto_score, needs_manual_grade,
+        auto_comment)`` for every grade cell and every commented solution cell.
+    """
+    from nbgrader.api import Gradebook
+
+    rows: dict[tuple[str, str, str, str], tuple] = {}
+    with Gradebook(db_url, COURSE_ID) as gb:
+        for assignment in gb.assignments:
+            for sub in assignment.submissions:
+                for nb in sub.notebooks:
+                    comments = {c.name: c.auto_comment for c in nb.comments}
+                    for grade in nb.grades:
+                        key = (sub.student.id, assignment.name, nb.name, grade.name)
+                        rows[key] = (
+                            grade.auto_score,
+                            grade.needs_manual_grade,
+                            comments.get(grade.name),
+                        )
+                    for name, text in comments.items():
+                        key = (sub.student.id, assignment.name, nb.name, name)
+                        rows.setdefault(key, (None, None, text))
+    return rows
+
+
 def _fmt(x: float | None) -> str:
     if x is None:
         return ""

@@ -32,6 +32,7 @@ from pathlib import Path
 import autograder  # noqa: F401  (quiet TensorFlow first)
 from autograder.course import Course, ensure_bin_on_path, write_course_config
 from autograder.demo import build_demo_course
+from autograder.report import autograde_results
 from autograder.samples import STUDENTS, sample_notebook
 
 
@@ -105,6 +106,9 @@ def main(argv=None) -> int:
         label = f"autograder grade --jobs {args.jobs}"
         print(f"{label:<32} {t_par:7.1f} s  {t_par / n:6.2f} s/submission")
         print(f"throughput ratio: {t_serial / t_par:.2f}x nbgrader's")
+        serial_rows = autograde_results(f"sqlite:///{serial / 'gradebook.db'}")
+        same = serial_rows == autograde_results(f"sqlite:///{course.root / 'gradebook.db'}")
+        print(f"same scores as nbgrader: {'yes' if same else 'NO'} ({len(serial_rows)} cells)")
         print(f"load average at end: {os.getloadavg()[0]:.2f}")
     finally:
         if args.keep:
