@@ -100,9 +100,9 @@ def _plan_axis(ndim: int, axis: int, length: int, window: int, stride: int, padd
 
     # Taps k and k + stride read the same phase (start % stride) of the input,
     # shifted by one output: a phase read by two or more taps gets a contiguous copy.
-    starts = [start for *_, start in taps]
-    shared = sorted({start % stride for start in starts if stride > 1}, key=starts.index)
-    shared = [p for p in shared if sum(start % stride == p for start in starts) > 1]
+    # (With strides 1 the one phase is the input itself, contiguous already.)
+    phase_of = [start % stride for *_, start in taps]
+    shared = [p for p in range(stride) if stride > 1 and phase_of.count(p) > 1]
 
     def source(lo, hi, start) -> _Source:  # what outputs lo:hi of one tap read
         if start % stride in shared:

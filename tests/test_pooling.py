@@ -276,3 +276,21 @@ def test_pooling_matches_keras(rank, data, data_format, dtype, seed):
         keras_layer = layer(pool, strides, padding, data_format, dtype=np.dtype(dtype).name)
         ours = fn(x, pool, strides, padding, data_format)
         assert_same_as_keras(ours, run_layer(keras_layer, x), exact=exact)
+
+
+def test_every_small_window_layout_equals_the_loops():
+    """All lengths 1-12, pools 1-5, strides 1-5, both paddings: the taps' plan covers each case."""
+    from pooling_ref import naive
+
+    x = random_array(8, (2, 12, 3), np.float64)
+    for length in range(1, 13):
+        for pool in range(1, 6):
+            for strides in range(1, 6):
+                for padding in ("valid", "same") if pool <= length else ("same",):
+                    args = (x[:, :length], pool, strides, padding)
+                    np.testing.assert_array_equal(
+                        pooling_ref.max_pool1d(*args), naive.max_pool1d(*args)
+                    )
+                    np.testing.assert_allclose(
+                        pooling_ref.average_pool1d(*args), naive.average_pool1d(*args), rtol=1e-12
+                    )
