@@ -5,7 +5,7 @@ matrix product per block on each of pooling_ref's threads
 (:mod:`pooling_ref._blocks`). OpenBLAS, the BLAS of NumPy's wheels, would
 start its own threads inside each product as well: two layers of threads on
 the same cores, whose busy-waiting OpenBLAS threads lose badly as soon as
-another process wants a core (measured: 3-5x slower on a loaded 2-core
+another process wants a core (measured: 3-8x slower on a loaded 2-core
 machine). So while such a computation runs, OpenBLAS is told to use one
 thread, and its previous setting is restored afterwards.
 
