@@ -59,22 +59,29 @@ def _candidate_libraries() -> list[str]:
 
 
 def _openblas_controls() -> tuple:
-    """``(set_num_threads, get_num_threads)`` of NumPy's OpenBLAS, or ``()`` if not found."""
+    """``(set_num_threads, get_num_threads)`` of NumPy's OpenBLAS, or ``()`` if not found.
+
+    Any failure to look (an unreadable folder, a library that will not load, a
+    sandbox refusing the lookup with ``PermissionError``) means "not found".
+    """
     global _controls, _library
     if _controls is None:
         _controls = ()
-        for path in _candidate_libraries():
-            try:
-                lib = ctypes.CDLL(path)  # already loaded: the same library, not a second copy
-            except OSError:
-                continue
-            for set_name, get_name in _SYMBOLS:
-                if hasattr(lib, set_name) and hasattr(lib, get_name):
-                    _controls = (getattr(lib, set_name), getattr(lib, get_name))
-                    _library = lib
+        try:
+            for path in _candidate_libraries():
+                try:
+                    lib = ctypes.CDLL(path)  # already loaded: the same library, not a copy
+                except OSError:
+                    continue
+                for set_name, get_name in _SYMBOLS:
+                    if hasattr(lib, set_name) and hasattr(lib, get_name):
+                        _controls = (getattr(lib, set_name), getattr(lib, get_name))
+                        _library = lib
+                        break
+                if _controls:
                     break
-            if _controls:
-                break
+        except OSError:
+            _controls = ()
     return _controls
 
 
