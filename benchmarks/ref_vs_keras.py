@@ -30,12 +30,36 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+
+def _openblas_kernels_for_this_cpu() -> None:
+    """Let OpenBLAS use the AVX-512 kernels on an AVX-512 CPU it does not recognise.
+
+    OpenBLAS 0.3.31 (NumPy 2.4's wheel) does not recognise AMD Zen 5 and falls
+    back to its AVX2 ``Haswell`` kernels, at about half the speed TensorFlow
+    gets from the same cores; ``OPENBLAS_CORETYPE=SkylakeX`` selects its
+    AVX-512 kernels. It must be set before NumPy is imported, so it is set here,
+    only when the CPU has avx512f and the user has not chosen a core type. The
+    header line "NumPy's BLAS" shows the family in use. A core type already in
+    the environment is respected: the shared development machines of this
+    project export ``OPENBLAS_CORETYPE=Haswell``, so there the AVX2 kernels are
+    measured (see benchmarks/README.md).
+    """
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return
+    if " avx512f" in flags and "OPENBLAS_CORETYPE" not in os.environ:
+        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+
+
+_openblas_kernels_for_this_cpu()
+
+import numpy as np  # noqa: E402  (after the OpenBLAS core type is chosen)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pooling_ref
-from pooling_ref import _blas
+import pooling_ref  # noqa: E402
+from pooling_ref import _blas  # noqa: E402
 
 BAR = 1.25
 POOL_SHAPE = (32, 4096, 64)
