@@ -10,12 +10,14 @@ throw-away copy of the course:
   start to end, so it includes its own set-up, the HTML feedback, grades.csv
   and the plot (work plain autograde does not do).
 
-Prints seconds per submission for each and the throughput ratio. A benchmark,
-not a test: the numbers depend on the machine and its load.
+Prints seconds per submission for each, the throughput ratio, and whether
+every run gave the same scores. A benchmark, not a test: the numbers depend
+on the machine and its load (``--rounds 2`` alternates the order, ABBA, so
+that a load change hits both alike).
 
 Usage::
 
-    python benchmarks/grading.py [--submissions 16] [--jobs 2] [ASSIGNMENT ...]
+    python benchmarks/grading.py [--submissions 16] [--jobs 2] [--rounds 2] [ASSIGNMENT ...]
 """
 
 from __future__ import annotations
@@ -62,11 +64,42 @@ def run(cmd, cwd) -> float:
     return seconds
 
 
+def serial_nbgrader(tmp: Path, course: Course, subs: Path, ids, k: int) -> tuple[float, str]:
+    """Plain nbgrader in its own copy of the course: generate (untimed), autograde (timed)."""
+    bindir = Path(sys.executable).parent
+    root = tmp / f"serial{k}"
+    shutil.copytree(course.solutions_dir, root / "solutions")
+    write_course_config(root)
+    shutil.copytree(subs, root / "submitted")
+    for aid in ids:
+        run([bindir / "nbgrader", "generate_assignment", aid, "--force"], root)
+    seconds = sum(run([bindir / "nbgrader", "autograde", aid], root) for aid in ids)
+    return seconds, f"sqlite:///{root / 'gradebook.db'}"
+
+
+def parallel_grade(tmp: Path, course: Course, subs: Path, jobs: int, k: int) -> tuple[float, str]:
+    """``python -m autograder grade`` from scratch (own gradebook and output folder), timed."""
+    db = f"sqlite:///{tmp / f'parallel{k}.db'}"
+    seconds = run(
+        [sys.executable, "-m", "autograder", "grade", str(subs), "--course", str(course.root),
+         "--jobs", str(jobs), "--quiet", "--db", db, "--out", str(tmp / f"out{k}")],
+        tmp,
+    )  # fmt: skip
+    return seconds, db
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("assignments", nargs="*", help="default: every assignment of the course")
     parser.add_argument("--submissions", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="2 or more: alternate the order (nbgrader, ours, ours, nbgrader, ...) so that a "
+        "change in the machine's load hits both alike; times are summed",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
 
@@ -76,7 +109,6 @@ def main(argv=None) -> int:
         print("no notebooks in solutions/ yet: nothing to benchmark")
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="poolcourse-bench-"))
-    bindir = Path(sys.executable).parent
     try:
         course = build_demo_course(repo, tmp, args.assignments or None)
         subs = tmp / "submissions"
@@ -84,31 +116,34 @@ def main(argv=None) -> int:
         ids = sorted({aid for _, aid in made})
         n = len(made)
         print(f"{n} submissions over {len(ids)} assignment(s): {', '.join(ids)}")
-        print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
-
-        # serial nbgrader, in its own copy of the course
-        serial = tmp / "serial"
-        shutil.copytree(course.solutions_dir, serial / "solutions")
-        write_course_config(serial)
-        shutil.copytree(subs, serial / "submitted")
-        for aid in ids:
-            run([bindir / "nbgrader", "generate_assignment", aid, "--force"], serial)
-        t_serial = sum(run([bindir / "nbgrader", "autograde", aid], serial) for aid in ids)
-        print(
-            f"nbgrader autograde (serial):      {t_serial:7.1f} s  {t_serial / n:6.2f} s/submission"
-        )
-
-        t_par = run(
-            [sys.executable, "-m", "autograder", "grade", str(subs), "--course", str(course.root),
-             "--jobs", str(args.jobs), "--quiet", "--out", str(tmp / "out")],
-            tmp,
-        )  # fmt: skip
-        label = f"autograder grade --jobs {args.jobs}"
-        print(f"{label:<32} {t_par:7.1f} s  {t_par / n:6.2f} s/submission")
-        print(f"throughput ratio: {t_serial / t_par:.2f}x nbgrader's")
-        serial_rows = autograde_results(f"sqlite:///{serial / 'gradebook.db'}")
-        same = serial_rows == autograde_results(f"sqlite:///{course.root / 'gradebook.db'}")
-        print(f"same scores as nbgrader: {'yes' if same else 'NO'} ({len(serial_rows)} cells)")
+        print(f"cores: {os.cpu_count()}")
+        ours = f"autograder grade --jobs {args.jobs}"
+        totals = {"nbgrader autograde (serial)": 0.0, ours: 0.0}
+        gradebooks = []
+        for k in range(args.rounds):
+            order = ["serial", "parallel"] if k % 2 == 0 else ["parallel", "serial"]
+            for what in order:
+                load = os.getloadavg()[0]
+                if what == "serial":
+                    label = "nbgrader autograde (serial)"
+                    seconds, db = serial_nbgrader(tmp, course, subs, ids, k)
+                else:
+                    label = ours
+                    seconds, db = parallel_grade(tmp, course, subs, args.jobs, k)
+                totals[label] += seconds
+                gradebooks.append(autograde_results(db))
+                print(
+                    f"  round {k + 1}: {label:<30} {seconds:7.1f} s  "
+                    f"{seconds / n:6.2f} s/submission  (load average before: {load:.2f})"
+                )
+        print(f"total over {args.rounds} round(s):")
+        for label, seconds in totals.items():
+            runs = n * args.rounds
+            print(f"  {label:<30} {seconds:7.1f} s  {seconds / runs:6.2f} s/submission")
+        ratio = totals["nbgrader autograde (serial)"] / totals[ours]
+        print(f"throughput ratio: {ratio:.2f}x nbgrader's")
+        same = all(rows == gradebooks[0] for rows in gradebooks)
+        print(f"same scores in every run: {'yes' if same else 'NO'} ({len(gradebooks[0])} cells)")
         print(f"load average at end: {os.getloadavg()[0]:.2f}")
     finally:
         if args.keep:
