@@ -13,7 +13,9 @@ Per notebook (parametrised over ``solutions/*/*.ipynb``):
   ``tests/autograder/wrong_implementations.py`` whose function the notebook asks
   for: the wrong code goes into that function's solution cell, the notebook is
   autograded (nbgrader autograde, through ``autograder.grading``) and the grade
-  cells that test the function must lose points.
+  cells that test the function must lose points; the bundled correct sample
+  (``autograder.samples``, every function written differently from the
+  solution) graded in the same run must get every automatic point.
 
 Cost control (CI): wrong implementations run as separate submissions graded two
 at once; wrong implementations of *different* functions share a submission when
@@ -260,15 +262,18 @@ def _wrong_submission(path: Path, wrong: dict) -> nbformat.NotebookNode:
 @pytest.mark.slow
 @by_notebook
 def test_hidden_tests_reject_known_wrong_implementations(path, tmp_path):
+    """...and accept the bundled correct sample (every function written differently)."""
     plan, _, tests = _plan(path)
-    if not plan:
-        pytest.skip(f"no catalogue entry for a function {path.stem} asks for")
     untested = [f for f, cells in tests.items() if not cells]
     assert not untested, f"no grade cell mentions {untested}"
     from autograder.grading import grade
+    from autograder.samples import STUDENTS, sample_notebook
 
     aid, nb_id = path.parent.name, path.stem
     subs = tmp_path / "submitted"
+    correct = subs / "correct_sample" / aid / f"{nb_id}.ipynb"
+    correct.parent.mkdir(parents=True)
+    nbformat.write(sample_notebook(COURSE, aid, nb_id, STUDENTS[0]), correct)
     students = {}
     for i, wrong in enumerate(plan):
         student = f"wrong{i:02d}"
@@ -285,6 +290,12 @@ def test_hidden_tests_reject_known_wrong_implementations(path, tmp_path):
         for c in nbformat.read(path, as_version=4).cells
         if _nbgrader(c).get("grade")
     }
+    lost = {
+        gid: rows[("correct_sample", aid, nb_id, gid)][0]
+        for gid, points in max_score.items()
+        if rows[("correct_sample", aid, nb_id, gid)][0] not in (None, points)
+    }
+    assert not lost, f"the correct sample (written differently) lost points: {lost}"
     accepted = []
     for student, wrong in students.items():
         for function, impl in wrong.items():
