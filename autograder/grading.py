@@ -510,6 +510,7 @@ def _worker_main(job: dict) -> None:
         "student": job["student"],
         "assignment": job["assignment"],
         "fingerprint": job["fingerprint"],
+        "attempt": job.get("attempt", 1),
     }
     try:
         record.update(grade_submission(job))
@@ -896,6 +897,11 @@ def _run_workers(todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[t
                 del running[sentinel]
                 finished.append((job, record))
             for job, record in finished:
+                if _worth_a_retry(job, record):
+                    # a grader-side failure (a kernel that did not start in time on a
+                    # loaded machine, a worker that died): grade it once more, afresh
+                    pending.append({**job, "attempt": job.get("attempt", 1) + 1})
+                    continue
                 bar.update(
                     done=1,
                     failed=record.get("status") not in ("graded", "rejected"),
@@ -905,6 +911,17 @@ def _run_workers(todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[t
     finally:
         for proc, _, _ in running.values():
             _kill(proc)
+
+
+GRADING_ATTEMPTS = 2  # a failed submission is graded once more before it is reported failed
+
+
+def _worth_a_retry(job: dict, record: dict) -> bool:
+    """A failed record is retried, unless it ran out of the whole-submission time
+    (a runaway submission would only cost that time twice) or had its attempts."""
+    if record.get("status") != "failed" or job.get("attempt", 1) >= GRADING_ATTEMPTS:
+        return False
+    return not any(a.get("kind") == "timeout" for a in record.get("anomalies", []))
 
 
 def _failed_record(job: dict, kind: str, detail: str) -> dict:

@@ -225,7 +225,7 @@ def test_flat_lms_layout(graded, tmp_path):
 
     summary = grade(flat, course=course, jobs=2, out=tmp_path / "out",
                     db_url=f"sqlite:///{tmp_path / 'gb.db'}", progress=False)  # fmt: skip
-    assert len(summary.graded) == 4
+    assert len(summary.graded) == 4, summary.text()
     with open(tmp_path / "out" / "grades.csv", newline="") as fh:
         rows = {r["student"]: r for r in csv.DictReader(fh)}
     assert float(rows["jane_doe"]["total"]) == sum(EXPECTED["correct"])

@@ -195,3 +195,24 @@ def test_progress_line_counts_and_eta():
     assert lines[0].startswith("grading [######------------------] 1/4  running 2  failed 0")
     assert "2/4" in lines[1] and "failed 1" in lines[1] and "ETA" in lines[1]
     assert bar.eta() is not None and bar.eta() >= 0
+
+
+@pytest.mark.parametrize(
+    ("attempt", "status", "kinds", "retried"),
+    [
+        (1, "failed", ["worker-died"], True),  # grader-side: try once more
+        (1, "failed", ["nbgrader-error"], True),
+        (1, "failed", ["timeout"], False),  # a runaway would cost its time twice
+        (2, "failed", ["worker-died"], False),  # attempts used up: reported failed
+        (1, "graded", ["crash"], False),  # a crash in the learner's kernel is graded
+        (1, "rejected", ["invalid-notebook"], False),
+    ],
+)
+def test_failed_submissions_are_retried_once_unless_they_ran_out_of_time(
+    attempt, status, kinds, retried
+):
+    from autograder.grading import GRADING_ATTEMPTS, _worth_a_retry
+
+    assert GRADING_ATTEMPTS == 2
+    record = {"status": status, "anomalies": [{"kind": k, "detail": ""} for k in kinds]}
+    assert _worth_a_retry({"attempt": attempt}, record) is retried
