@@ -76,3 +76,18 @@ def test_a_forked_child_gets_a_fresh_thread_pool():
         assert queue.get(timeout=60) == (24, 2048, 32)  # a hang here: the child reused dead threads
     finally:
         child.join(timeout=10)
+
+
+def test_scratch_reuses_one_buffer_per_name_and_thread_and_grows_when_needed():
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = _blocks.scratch("test", (4, 8), np.float32)
+    b = _blocks.scratch("test", (2, 8), np.float32)
+    assert np.shares_memory(a, b) and b.shape == (2, 8) and b.dtype == np.float32
+    other = _blocks.scratch("test-other", (4, 8), np.float32)
+    assert not np.shares_memory(a, other)
+    bigger = _blocks.scratch("test", (1000, 8), np.float64)
+    assert bigger.shape == (1000, 8) and bigger.dtype == np.float64
+    with ThreadPoolExecutor(1) as pool:
+        theirs = pool.submit(_blocks.scratch, "test", (1000, 8), np.float64).result()
+    assert not np.shares_memory(bigger, theirs)

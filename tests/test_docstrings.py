@@ -16,6 +16,7 @@ MODULES = [
     "pooling_ref.pooling",
     "pooling_ref.global_pooling",
     "pooling_ref.conv",
+    "pooling_ref._winograd",
     "pooling_ref.upsampling",
     "pooling_ref.naive",
     "pooling_ref.keras_bridge",
