@@ -92,7 +92,7 @@ def configure_autograde(cfg, scratch: Path, job: dict) -> dict[str, Path]:
     from . import sandbox
 
     deny = [*job.get("deny", []), job["source"], str(Path(job["release"]).parent)]
-    paths = sandbox.configure_autograde(cfg, scratch, limits_from_job(job), deny)
+    paths = sandbox.configure_autograde(cfg, scratch, limits_from_job(job), deny, job.get("zygote"))
     # the assignment's data files (not its notebooks) where the kernel runs
     for path in Path(job["source"]).rglob("*"):
         if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:

@@ -336,9 +336,12 @@ def read_denials(log: Path, limit: int = 5) -> list[str]:
 # --------------------------------------------------------------------------- the kernel
 
 
-def scrubbed_environment(home: Path) -> dict[str, str]:
-    """The environment a learner kernel gets: no grader paths or secrets, a private HOME."""
-    env = {k: v for k, v in os.environ.items() if _KEEP_ENV.match(k)}
+def scrubbed_environment(home: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a learner kernel gets: no grader paths or secrets, a private HOME.
+
+    ``base`` is the environment to scrub (default: this process's).
+    """
+    env = {k: v for k, v in (os.environ if base is None else base).items() if _KEEP_ENV.match(k)}
     env.update(
         HOME=str(home),
         TMPDIR=str(home / "tmp"),
@@ -409,6 +412,7 @@ def copy_matplotlib_cache(dest: Path) -> None:
 def kernel_main(argv: list[str]) -> None:
     """``python -m autograder.sandbox kernel POLICY.json -f CONNECTION``: a confined kernel."""
     die_with_parent()  # the grading worker that started it
+    sys.dont_write_bytecode = True  # no .pyc files written into the course's packages
     policy = Policy.load(argv[0])
     if "-f" in argv:  # ipykernel reads its connection file after the hook is in place
         policy.allow.append(argv[argv.index("-f") + 1])
@@ -460,7 +464,9 @@ class Limits:
     max_output_chars: int = 100_000
 
 
-def configure_autograde(cfg, scratch: Path, limits: Limits, deny: list[str]) -> dict[str, Path]:
+def configure_autograde(
+    cfg, scratch: Path, limits: Limits, deny: list[str], zygote_socket: str | None = None
+) -> dict[str, Path]:
     """Make nbgrader's ``Autograde`` in ``scratch`` execute in a sandboxed, bounded kernel.
 
     ``Execute`` is replaced by :class:`autograder.executor.BoundedExecute`,
@@ -468,6 +474,8 @@ def configure_autograde(cfg, scratch: Path, limits: Limits, deny: list[str]) -> 
     ``scratch/kernel/work`` (empty but for the assignment's data files), its
     home ``scratch/kernel/home``; ``deny`` (course, submissions, gradebook,
     output paths) and every ``poolcourse-grade*`` folder are out of its reach.
+    With ``zygote_socket`` the kernel is forked by that zygote
+    (:mod:`autograder.zygote`) instead of started afresh, with the same policy.
 
     Returns
     -------
@@ -514,4 +522,9 @@ def configure_autograde(cfg, scratch: Path, limits: Limits, deny: list[str]) -> 
     cfg.BoundedExecute.max_output_bytes = int(limits.max_output_chars)
     cfg.BoundedExecute.events_path = str(paths["events"])
     cfg.BoundedExecute.extra_arguments = []  # the launcher adds its own
+    if zygote_socket:  # forked from a process that has TensorFlow imported already
+        from . import zygote
+
+        zygote.use(zygote_socket)
+        cfg.BoundedExecute.kernel_manager_class = zygote.ZygoteKernelManager
     return paths
