@@ -98,6 +98,7 @@ def cmd_grade(args) -> int:
         force=args.force,
         progress=not args.quiet,
         limits=limits,
+        fork_kernels=not args.no_fork_kernels,
     )
     print(summary.text())
     return 0 if summary.ok else 1
@@ -216,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="regrade everything, not only what is missing"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-fork-kernels",
+        action="store_true",
+        help="start every kernel afresh instead of forking it from a process that has "
+        "imported TensorFlow once (slower; the same scores)",
+    )
     limits = Limits()
     for option, metavar, default, what in [
         ("--cell-timeout", "S", limits.cell_timeout, "seconds one cell may run; it then gets 0"),
