@@ -97,6 +97,16 @@ def fast_case(draw):
     }
 
 
+def fast_conv1d(*args, **kwargs):
+    """``pooling_ref.conv1d`` taking the fast path whatever the size (hypothesis-safe)."""
+    saved = _winograd.MIN_MACS
+    _winograd.MIN_MACS = 0
+    try:
+        return pooling_ref.conv1d(*args, **kwargs)
+    finally:
+        _winograd.MIN_MACS = saved
+
+
 def arrays_for(case, seed, dtype):
     x = random_array(seed, case["shape"], dtype)
     kernel = random_array(seed + 1, case["kernel_shape"], dtype)
@@ -113,12 +123,7 @@ def test_fast_path_matches_the_plain_path_and_float64_loops(case, dtype, data_fo
         x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
     options = {"padding": case["padding"], "groups": case["groups"], "data_format": data_format}
     plain = pooling_ref.conv1d(x, kernel, bias, **options)
-    saved = _winograd.MIN_MACS
-    _winograd.MIN_MACS = 0
-    try:
-        fast = pooling_ref.conv1d(x, kernel, bias, **options)
-    finally:
-        _winograd.MIN_MACS = saved
+    fast = fast_conv1d(x, kernel, bias, **options)
     assert fast.shape == plain.shape and fast.dtype == plain.dtype == np.dtype(dtype)
     exact = naive.conv1d(
         x.astype(np.float64),
@@ -138,12 +143,7 @@ def test_fast_path_matches_the_plain_path_and_float64_loops(case, dtype, data_fo
 def test_fast_path_matches_keras(case, dtype, seed):
     x, kernel, bias = arrays_for(case, seed, dtype)
     options = {"padding": case["padding"], "groups": case["groups"]}
-    saved = _winograd.MIN_MACS
-    _winograd.MIN_MACS = 0
-    try:
-        ours = pooling_ref.conv1d(x, kernel, bias, **options)
-    finally:
-        _winograd.MIN_MACS = saved
+    ours = fast_conv1d(x, kernel, bias, **options)
     assert_same_as_keras(ours, keras_conv(1, x, kernel, bias, **options))
 
 
