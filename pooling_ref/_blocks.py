@@ -119,6 +119,26 @@ def batch_blocks(batch: int, per_block: int) -> list[slice]:
     return [slice(start, min(start + per_block, batch)) for start in range(0, batch, per_block)]
 
 
+def sample_or_row_blocks(
+    batch: int, rows: int, row_bytes: int, block_bytes: int
+) -> list[tuple[slice, slice]]:
+    """``(samples, rows)`` blocks of about ``block_bytes``, each row costing ``row_bytes``.
+
+    Whole samples (all their rows) per block while a sample fits; otherwise one
+    sample per block, split into ranges of rows.
+    """
+    sample_bytes = max(1, row_bytes * rows)
+    if sample_bytes <= block_bytes:
+        every_row = slice(0, rows)
+        return [(b, every_row) for b in batch_blocks(batch, block_bytes // sample_bytes)]
+    per_block = max(1, block_bytes // max(1, row_bytes))
+    return [
+        (slice(n, n + 1), slice(r, min(r + per_block, rows)))
+        for n in range(batch)
+        for r in range(0, rows, per_block)
+    ]
+
+
 def over_batch(
     compute: Callable[[np.ndarray, np.ndarray], None],
     x: np.ndarray,

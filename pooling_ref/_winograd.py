@@ -45,7 +45,7 @@ import itertools
 
 import numpy as np
 
-from ._blocks import batch_blocks, run_blocks, scratch
+from ._blocks import run_blocks, sample_or_row_blocks, scratch
 
 M = 4  # outputs per tile
 POINTS = (0, 1, -1, 2, -2, 1 / 2, -1 / 2)  # finite interpolation points, then infinity
@@ -119,7 +119,8 @@ def conv1d_into(out, x, kernel, bias, left: int, groups: int, *, threads: bool =
     at, bt = at.astype(x.dtype), bt.astype(x.dtype)
 
     def compute(block) -> None:  # samples `b`, tiles t0 <= t < t1
-        b, t0, t1 = block
+        b, tile_range = block
+        t0, t1 = tile_range.start, tile_range.stop
         xb, nb, nt = x[b], len(range(batch)[b]), t1 - t0
         # d[j, n, t] = input step m * (t0 + t) + j - left of sample n (zero outside)
         d = scratch("winograd_d", (alpha, nb, nt, cin), x.dtype)
@@ -158,15 +159,5 @@ def conv1d_into(out, x, kernel, bias, left: int, groups: int, *, threads: bool =
             else:
                 np.add(source, bias, out=destination)
 
-    tile_bytes = alpha * cin * x.itemsize
-    sample_bytes = tile_bytes * tiles
-    if sample_bytes <= BLOCK_BYTES:
-        blocks = [(b, 0, tiles) for b in batch_blocks(batch, BLOCK_BYTES // sample_bytes)]
-    else:
-        per_block = max(1, BLOCK_BYTES // tile_bytes)
-        blocks = [
-            (slice(n, n + 1), t, min(t + per_block, tiles))
-            for n in range(batch)
-            for t in range(0, tiles, per_block)
-        ]
+    blocks = sample_or_row_blocks(batch, tiles, alpha * cin * x.itemsize, BLOCK_BYTES)
     run_blocks(compute, blocks, threads=threads)

@@ -60,7 +60,7 @@ from ._args import (
     window_taps,
 )
 from ._blas import single_threaded_blas
-from ._blocks import batch_blocks, run_blocks
+from ._blocks import run_blocks, sample_or_row_blocks
 
 IM2COL_BYTES = 1 << 21  # im2col bytes per block (measured: 1.3-2 MiB fastest, 0.5 MiB 1.3x slower)
 
@@ -135,17 +135,7 @@ def _conv(x, kernel, bias, strides, padding, data_format, dilation_rate, groups,
     # matrix is larger is split along its first output axis (so that out[b][:, rows] is
     # one contiguous piece of `out`, viewable as a matrix).
     row_bytes = math.prod(out_lengths[1:]) * len(taps) * cin * x.itemsize
-    sample_bytes = row_bytes * out_lengths[0]
-    if sample_bytes <= IM2COL_BYTES:
-        every_row = slice(0, out_lengths[0])
-        blocks = [(b, every_row) for b in batch_blocks(batch, IM2COL_BYTES // max(1, sample_bytes))]
-    else:
-        per_block = max(1, IM2COL_BYTES // row_bytes)
-        blocks = [
-            (slice(n, n + 1), slice(r, min(r + per_block, out_lengths[0])))
-            for n in range(batch)
-            for r in range(0, out_lengths[0], per_block)
-        ]
+    blocks = sample_or_row_blocks(batch, out_lengths[0], row_bytes, IM2COL_BYTES)
     if bias is not None:  # the bias repeated for the most output rows a block holds
         most_rows = max(len(range(batch)[b]) * (r.stop - r.start) for b, r in blocks)
         most_rows *= math.prod(out_lengths[1:])
