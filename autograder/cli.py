@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from .course import REPO_ROOT, Course, ensure_bin_on_path
-from .sandbox import Limits
+from .course.assignments import REPO_ROOT, Course, ensure_bin_on_path
+from .sandbox.kernels import Limits
 
 
 def _course(args) -> Course:
@@ -47,7 +47,7 @@ _jobs = _positive("--jobs")
 
 
 def cmd_generate(args) -> int:
-    from .course import generate
+    from .course.assignments import generate
 
     course = _course(args)
     report = generate(course, args.assignments, check=args.check)
@@ -58,7 +58,7 @@ def cmd_generate(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .course import validate
+    from .course.assignments import validate
 
     course = _course(args)
     ids = course.select(args.assignments)
@@ -80,7 +80,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grading import grade
+    from .grading.pipeline import grade
 
     course = _course(args)
     limits = Limits(
@@ -105,7 +105,7 @@ def cmd_grade(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_demo
+    from .grading.demo import run_demo
 
     return run_demo(
         course=_course(args), jobs=args.jobs, keep=args.keep, assignments=args.assignments

@@ -32,10 +32,10 @@ import time
 from pathlib import Path
 
 import autograder  # noqa: F401  (quiet TensorFlow first)
-from autograder.course import Course, ensure_bin_on_path, write_course_config
-from autograder.demo import build_demo_course
-from autograder.report import autograde_results
-from autograder.samples import STUDENTS, sample_notebook
+from autograder.course.assignments import Course, ensure_bin_on_path, write_course_config
+from autograder.course.samples import STUDENTS, sample_notebook
+from autograder.grading.demo import build_demo_course
+from autograder.grading.report import autograde_results
 
 
 def build_submissions(course: Course, dest: Path, count: int) -> list[tuple[str, str]]:

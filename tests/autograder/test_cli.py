@@ -9,7 +9,7 @@ import pytest
 from fixtures.helpers import copy_fixture_course, run_cli
 
 from autograder.cli import build_parser
-from autograder.course import KERNELSPEC, Course, generate, normalise_notebook, validate
+from autograder.course.assignments import KERNELSPEC, Course, generate, normalise_notebook, validate
 
 
 @pytest.fixture

@@ -1,0 +1,509 @@
+"""Check functions for the notebooks' test cells.
+
+Each ``check_<exercise>(fn)`` runs the learner's NumPy function on a battery of
+cases (the seed examples, valid/same padding, default strides, edge cases,
+channels_first, float64, seeded random cases; see :mod:`autograder.checks._cases`),
+compares every answer with :mod:`pooling_ref` and, where a Keras layer can
+compute the same thing, with Keras itself. The contract (names, groups, modes)
+is in ``docs/ARCHITECTURE.md``.
+
+Two modes:
+
+* strict (``points=None``): the first wrong case raises ``AssertionError``
+  with the case's arguments, expected vs received shape, the first differing
+  position with both values and, when the answer matches a known mistake, a
+  hint naming it. On success one line is printed::
+
+      max_pool1d: 31/31 cases agree with pooling_ref and Keras
+
+* points (``points=N``): every requested group runs; one line per group says
+  whether it passed (a failed group shows its first failure); the return
+  value is ``N * passed_groups / groups`` as a Python float, which nbgrader
+  records as the cell's partial credit when it is the cell's last expression.
+  Nothing the learner's function does makes this mode raise or write to stderr.
+
+While the learner's function runs, Keras, TensorFlow and pooling_ref refuse to
+work (see :mod:`autograder.checks._guard`); the function gets copies of its inputs and
+fails if it modifies them, and float32 input must give float32 output.
+
+Example (in a test cell)::
+
+    from autograder.checks import check_max_pool1d
+    check_max_pool1d(max_pool1d, groups=["seed", "valid"])
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import pooling_ref
+
+from . import _cases, _keras
+from ._answers import (
+    check_array_answer,
+    check_shape_answer,
+    expected_conv1d_params,
+    expected_conv1d_shape,
+    expected_pool1d_shape,
+)
+from ._compare import array_mismatch, describe_input, dtype_mismatch, tolerance_for
+from ._guard import run_guarded
+from ._hints import hint_text, known_mistakes, shape_mistakes
+
+__all__ = [
+    "case_arguments",
+    "check_array_answer",
+    "check_average_pool1d",
+    "check_average_pool1d_backward",
+    "check_conv1d",
+    "check_conv1d_backward",
+    "check_global_average_pool1d",
+    "check_global_max_pool1d",
+    "check_max_pool1d",
+    "check_max_pool1d_backward",
+    "check_max_pool2d",
+    "check_shape_answer",
+    "check_upsampling1d",
+    "check_upsampling1d_backward",
+    "expected_conv1d_params",
+    "expected_conv1d_shape",
+    "expected_pool1d_shape",
+]
+
+MAX_HINTS = 2  # at most this many known mistakes named in one message
+
+
+# --------------------------------------------------------------------------
+# the exercises
+# --------------------------------------------------------------------------
+@dataclass
+class Exercise:
+    """One kind of exercise: its pooling_ref function, case groups and cases."""
+
+    name: str
+    groups: tuple[str, ...]
+    build: Callable[[], list[_cases.Case]]
+    parts: tuple[str, ...] = ()  # names of the parts of a tuple answer (conv1d_backward)
+    _cases: list[_cases.Case] | None = field(default=None, repr=False)
+
+    def reference(self) -> Callable:
+        """The pooling_ref function with the exercise's name (forward or backward)."""
+        for module in ("pooling_ref", "pooling_ref.backward"):
+            try:
+                fn = getattr(importlib.import_module(module), self.name, None)
+            except ImportError:
+                fn = None
+            if fn is not None:
+                return fn
+        raise RuntimeError(f"pooling_ref.{self.name} is not available: the checks need it")
+
+    def cases(self) -> list[_cases.Case]:
+        if self._cases is None:
+            self._cases = self.build()
+        return self._cases
+
+
+POOL_GROUPS = ("seed", "valid", "default_strides", "same", "edge", "channels_first", "dtype",
+               "random")  # fmt: skip
+CONV_GROUPS = ("seed", "valid", "bias", "strides", "same", "causal", "dilation", "groups",
+               "channels_first", "dtype", "random")  # fmt: skip
+EXERCISES = {
+    ex.name: ex
+    for ex in [
+        Exercise("max_pool1d", POOL_GROUPS, _cases.pool1d_cases),
+        Exercise("average_pool1d", POOL_GROUPS, _cases.pool1d_cases),
+        Exercise(
+            "global_max_pool1d",
+            ("seed", "basic", "keepdims", "channels_first", "dtype", "random"),
+            _cases.global_max_pool1d_cases,
+        ),
+        Exercise(
+            "global_average_pool1d",
+            ("basic", "mask", "keepdims", "channels_first", "dtype", "random"),
+            _cases.global_average_pool1d_cases,
+        ),
+        Exercise("conv1d", CONV_GROUPS, _cases.conv1d_cases),
+        Exercise("upsampling1d", ("seed", "basic", "dtype", "random"), _cases.upsampling1d_cases),
+        Exercise(
+            "max_pool1d_backward",
+            ("valid", "overlap", "ties", "same", "channels_first", "random"),
+            lambda: _cases.max_pool1d_backward_cases(pooling_ref.max_pool1d),
+        ),
+        Exercise(
+            "average_pool1d_backward",
+            ("valid", "overlap", "same", "channels_first", "random"),
+            lambda: _cases.average_pool1d_backward_cases(pooling_ref.average_pool1d),
+        ),
+        Exercise(
+            "conv1d_backward",
+            ("valid", "bias", "strides", "same", "causal", "dilation", "random"),
+            lambda: _cases.conv1d_backward_cases(pooling_ref.conv1d),
+            parts=("grad_x", "grad_kernel", "grad_bias"),
+        ),
+        Exercise(
+            "upsampling1d_backward",
+            ("basic", "random"),
+            lambda: _cases.upsampling1d_backward_cases(pooling_ref.upsampling1d),
+        ),
+        Exercise(
+            "max_pool2d",
+            ("valid", "same", "strides", "channels_first", "dtype", "random"),
+            _cases.pool2d_cases,
+        ),
+    ]
+}
+
+_EXPECTED: dict[tuple[str, str], object] = {}
+_KERAS: dict[tuple[str, str], object] = {}
+
+
+def _expected(ex: Exercise, case: _cases.Case):
+    key = (ex.name, case.name)
+    if key not in _EXPECTED:
+        _EXPECTED[key] = ex.reference()(*case.args, **case.options)
+    return _EXPECTED[key]
+
+
+def _keras_expected(ex: Exercise, case: _cases.Case):
+    """Keras' answer for the case, or None when Keras cannot express it (or fails)."""
+    key = (ex.name, case.name)
+    if key not in _KERAS:
+        try:
+            _KERAS[key] = _keras.output(ex.name, case)
+        except Exception:  # an oracle that cannot run is skipped, never the learner's fault
+            _KERAS[key] = None
+    return _KERAS[key]
+
+
+def case_arguments(exercise: str, case_name: str) -> tuple[tuple, dict]:
+    """``(args, kwargs)`` of one case, so a learner can reproduce a failure.
+
+    Examples
+    --------
+    >>> args, kwargs = case_arguments("max_pool1d", "seed/sentence")
+    >>> args[0].shape, kwargs
+    ((1, 4, 3), {'pool_size': 2, 'strides': 1})
+    """
+    for case in EXERCISES[exercise].cases():
+        if case.name == case_name:
+            return tuple(a.copy() for a in case.args), dict(case.options)
+    raise KeyError(f"{exercise} has no case {case_name!r}")
+
+
+# --------------------------------------------------------------------------
+# running one case
+# --------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """The result of one case: ``problems`` is empty when the learner's answer is right."""
+
+    case: _cases.Case
+    problems: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    keras: bool = False  # compared with Keras too
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _learner_error_line(exc: BaseException) -> str:
+    """`` at line N: `source` `` of the innermost frame in the learner's own code."""
+    import linecache
+    import traceback
+
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # autograder/
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if "site-packages" not in f.filename
+        and not f.filename.startswith((sys.prefix, sys.base_prefix, ours))
+    ]
+    if not frames:
+        return ""
+    last = frames[-1]
+    source = (last.line or linecache.getline(last.filename, last.lineno)).strip()
+    return f" at line {last.lineno}: `{source}`" if source else f" at line {last.lineno}"
+
+
+def _parts(ex: Exercise, value) -> list[tuple[str, object]]:
+    """Split an answer into named parts (one part, "output", for array answers)."""
+    if not ex.parts:
+        return [("output", value)]
+    if not isinstance(value, tuple | list) or len(value) != len(ex.parts):
+        return []
+    return list(zip(ex.parts, value, strict=True))
+
+
+def _compare(ex: Exercise, case, received, expected, oracle: str) -> list[str]:
+    """Problems with ``received`` against one oracle's ``expected`` (empty when it agrees)."""
+    expected_parts = _parts(ex, expected)
+    received_parts = _parts(ex, received)
+    if not received_parts:
+        kind = type(received).__name__
+        return [f"expected a tuple {tuple(ex.parts)}, received a {kind}"]
+    problems = []
+    for (name, got), (_, want) in zip(received_parts, expected_parts, strict=True):
+        if want is None:  # e.g. grad_bias when there is no bias: anything is accepted
+            continue
+        rtol, atol = tolerance_for(want.dtype, want)
+        problems += array_mismatch(got, want, rtol=rtol, atol=atol, what=name)
+        if problems:
+            break
+    if problems and oracle == "Keras":
+        problems.insert(0, "your answer agrees with pooling_ref but not with the Keras layer:")
+    return problems
+
+
+def _only_precision_lost(ex: Exercise, received, expected) -> bool:
+    """True when the answer has a lower-precision dtype and is right within *its* tolerance."""
+    received_parts = _parts(ex, received)
+    if not received_parts:
+        return False
+    lower = False
+    for (_, got), (_, want) in zip(received_parts, _parts(ex, expected), strict=True):
+        if want is None:
+            continue
+        if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape != want.shape:
+            return False
+        if got.dtype.itemsize < want.dtype.itemsize:
+            lower = True
+        rtol, atol = tolerance_for(min(got.dtype, want.dtype, key=lambda d: d.itemsize), want)
+        if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+            return False
+    return lower
+
+
+def run_case(ex: Exercise, case: _cases.Case, fn: Callable, *, keras: bool = True) -> Outcome:
+    """Run the learner's ``fn`` on one case and judge the answer."""
+    outcome = Outcome(case)
+    expected = _expected(ex, case)
+    inputs = [a.copy() for a in case.args]
+    options = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.options.items()}
+    run = run_guarded(fn, tuple(inputs), options, exercise=ex.name)
+    if run.warnings:
+        outcome.notes.append("your function raised warnings: " + "; ".join(run.warnings[:3]))
+    if run.output.strip():
+        first = run.output.strip().splitlines()[0][:120]
+        outcome.notes.append(f"your function printed output (first line: {first!r})")
+    if run.delegation:
+        outcome.problems.append(run.delegation)
+        return outcome
+    if run.error is not None:
+        exc = run.error
+        outcome.problems.append(
+            f"your function raised {type(exc).__name__}: {exc}{_learner_error_line(exc)}"
+        )
+        if isinstance(exc, NotImplementedError):
+            outcome.hints.append(hint_text("not_implemented"))
+        return outcome
+    changed = [
+        name
+        for (name, original), given in zip(case.arrays, inputs, strict=True)
+        if not np.array_equal(original, given, equal_nan=True)
+    ]
+    if changed:
+        outcome.problems.append(f"your function changed its input `{changed[0]}`")
+        outcome.hints.append(hint_text("in_place"))
+        return outcome
+    received = run.value
+    outcome.problems = _compare(ex, case, received, expected, "pooling_ref")
+    if outcome.problems and _only_precision_lost(ex, received, expected):
+        outcome.problems = []  # right but for the rounding: the dtype check says why
+    if outcome.problems:
+        names = known_mistakes(ex.name, case, received, expected)
+        names += [n for n in shape_mistakes(ex.name, case, received, expected) if n not in names]
+        outcome.hints = [hint_text(n) for n in names[:MAX_HINTS]]
+        return outcome
+    for (name, got), (_, want) in zip(_parts(ex, received), _parts(ex, expected), strict=True):
+        if want is not None and isinstance(got, np.ndarray):
+            outcome.problems += dtype_mismatch(got, want, name)
+            if outcome.problems:
+                outcome.hints.append(
+                    hint_text("wrong_dtype", received=got.dtype, expected=want.dtype)
+                )
+                return outcome
+    if keras:
+        keras_answer = _keras_expected(ex, case)
+        if keras_answer is not None:
+            outcome.keras = True
+            outcome.problems = _compare(ex, case, received, keras_answer, "Keras")
+    return outcome
+
+
+# --------------------------------------------------------------------------
+# messages
+# --------------------------------------------------------------------------
+def _call_text(ex: Exercise, case: _cases.Case) -> tuple[str, list[str]]:
+    """``max_pool1d(x, pool_size=3, padding='same')`` and one line per array argument."""
+    names = [name for name, _ in case.arrays]
+    options = [
+        f"{k}={k}" if isinstance(v, np.ndarray) else f"{k}={v!r}" for k, v in case.options.items()
+    ]
+    call = f"{ex.name}({', '.join(names + options)})"
+    arrays = list(case.arrays) + [
+        (k, v) for k, v in case.options.items() if isinstance(v, np.ndarray)
+    ]
+    return call, [describe_input(name, value) for name, value in arrays]
+
+
+def failure_message(ex: Exercise, outcome: Outcome) -> str:
+    """The learner-facing description of a failed case (several short lines)."""
+    case = outcome.case
+    call, inputs = _call_text(ex, case)
+    lines = [f"{ex.name}: case '{case.name}' (group '{case.group}') failed"]
+    if case.about:
+        lines.append(f"  what it tests: {case.about}")
+    lines.append(f"  call: {call}")
+    lines += [f"        {text}" for text in inputs]
+    lines += [f"  {p}" for p in outcome.problems]
+    lines += [f"  hint: {h}" for h in outcome.hints]
+    lines += [f"  note: {n}" for n in outcome.notes]
+    lines.append(
+        f"  reproduce: args, kwargs = autograder.checks.case_arguments({ex.name!r}, "
+        f"{case.name!r}); {ex.name}(*args, **kwargs)"
+    )
+    return "\n".join(lines)
+
+
+def _select(ex: Exercise, groups: Iterable[str] | None) -> list[str]:
+    if groups is None:
+        return list(ex.groups)
+    if isinstance(groups, str):
+        groups = [groups]
+    groups = list(groups)
+    unknown = [g for g in groups if g not in ex.groups]
+    if unknown or not groups:
+        raise ValueError(
+            f"check_{ex.name}: unknown case group(s) {unknown}; the groups are "
+            f"{list(ex.groups)}. Received: groups={groups!r}"
+        )
+    return [g for g in ex.groups if g in groups]  # contract order, no repeats
+
+
+def _check_points(points) -> float:
+    if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+        raise ValueError(f"`points` must be a positive number or None. Received: points={points!r}")
+    return float(points)
+
+
+def _summary(ex: Exercise, outcomes: list[Outcome]) -> str:
+    oracles = "pooling_ref and Keras" if any(o.keras for o in outcomes) else "pooling_ref"
+    n = len(outcomes)
+    return f"{ex.name}: {n}/{n} cases agree with {oracles}"
+
+
+def run_check(
+    name: str, fn: Callable, *, groups=None, points=None, keras: bool = True
+) -> float | None:
+    """Run the check of exercise ``name`` (see the module docstring for the two modes)."""
+    ex = EXERCISES[name]
+    selected = _select(ex, groups)
+    total = None if points is None else _check_points(points)
+    if not callable(fn):
+        problem = f"{name}: expected your function, received {type(fn).__name__} {fn!r}"
+        if total is None:
+            raise AssertionError(problem)
+        print(f"{problem}\n{name}: 0/{len(selected)} groups pass -> 0.0 of {total:g} points")
+        return 0.0
+    cases = [c for c in ex.cases() if c.group in selected]
+    if total is None:
+        outcomes = []
+        for case in cases:
+            outcome = run_case(ex, case, fn, keras=keras)
+            if not outcome.ok:
+                raise AssertionError(failure_message(ex, outcome))
+            outcomes.append(outcome)
+        print(_summary(ex, outcomes))
+        for note in dict.fromkeys(n for o in outcomes for n in o.notes):
+            print(f"  note: {note}")
+        return None
+
+    passed = 0
+    for group in selected:
+        group_cases = [c for c in cases if c.group == group]
+        failure = None
+        for case in group_cases:
+            outcome = run_case(ex, case, fn, keras=keras)
+            if not outcome.ok:
+                failure = outcome
+                break
+        if failure is None:
+            passed += 1
+            print(f"  PASS {group} ({len(group_cases)} cases)")
+        else:
+            details = failure_message(ex, failure).splitlines()[1:]
+            print(f"  FAIL {group}: case '{failure.case.name}' failed")
+            print("\n".join("     " + line for line in details))
+    earned = total * passed / len(selected)
+    print(f"{name}: {passed}/{len(selected)} groups pass -> {earned:g} of {total:g} points")
+    return float(earned)
+
+
+# --------------------------------------------------------------------------
+# the public checks (one per exercise; signatures are the contract)
+# --------------------------------------------------------------------------
+def _make_check(name: str, summary: str) -> Callable:
+    ex = EXERCISES[name]
+
+    def check(fn, *, groups=None, points=None, keras=True):
+        return run_check(name, fn, groups=groups, points=points, keras=keras)
+
+    check.__name__ = check.__qualname__ = f"check_{name}"
+    check.__doc__ = f"""Check the learner's ``{name}`` against pooling_ref.{name} and Keras.
+
+    {summary}
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function, with the signature of ``pooling_ref.{name}``.
+    groups : list of str or None
+        Case groups to run (default: all): {", ".join(ex.groups)}.
+    points : float or None
+        None: strict mode, raise ``AssertionError`` at the first wrong case.
+        A number: partial-credit mode, return ``points * passed_groups / groups``.
+    keras : bool
+        Also compare with the Keras layer where it can express the case.
+
+    Returns
+    -------
+    None (strict mode) or float (points earned).
+
+    Examples
+    --------
+    >>> check_{name}({name}, points=2)  # the learner's function  # doctest: +SKIP
+    """
+    return check
+
+
+check_max_pool1d = _make_check("max_pool1d", "Max pooling over steps (MaxPooling1D).")
+check_average_pool1d = _make_check(
+    "average_pool1d", "Average pooling over steps (AveragePooling1D); padding never counts."
+)
+check_global_max_pool1d = _make_check("global_max_pool1d", "GlobalMaxPooling1D.")
+check_global_average_pool1d = _make_check(
+    "global_average_pool1d", "GlobalAveragePooling1D, with an optional (batch, steps) mask."
+)
+check_conv1d = _make_check("conv1d", "Conv1D as a cross-correlation with bias.")
+check_upsampling1d = _make_check("upsampling1d", "UpSampling1D (repeat each step).")
+check_max_pool1d_backward = _make_check(
+    "max_pool1d_backward", "Gradient of max pooling with respect to x (first max wins ties)."
+)
+check_average_pool1d_backward = _make_check(
+    "average_pool1d_backward", "Gradient of average pooling with respect to x."
+)
+check_conv1d_backward = _make_check(
+    "conv1d_backward", "Gradients of conv1d: returns (grad_x, grad_kernel, grad_bias or None)."
+)
+check_upsampling1d_backward = _make_check(
+    "upsampling1d_backward", "Gradient of UpSampling1D with respect to x."
+)
+check_max_pool2d = _make_check("max_pool2d", "Max pooling over rows and columns (MaxPooling2D).")

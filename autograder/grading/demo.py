@@ -1,0 +1,63 @@
+"""``python -m autograder demo``: the whole instructor workflow in a throw-away course.
+
+1. copy ``solutions/`` into a temporary course folder and write its
+   ``nbgrader_config.py`` (plain ``nbgrader`` commands work there too);
+2. generate the student notebooks (``nbgrader generate_assignment``);
+3. build the bundled sample submissions (:mod:`autograder.course.samples`);
+4. grade them in parallel (:func:`autograder.grading.pipeline.grade`);
+5. print the gradebook table and where the feedback, plot and CSV are.
+
+Nothing is written to the repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..course.assignments import Course, generate, write_course_config
+from ..course.samples import STUDENTS, build_samples
+from .pipeline import grade
+
+
+def build_demo_course(course: Course, root: Path, assignments=None) -> Course:
+    """A copy of ``course``'s solutions in ``root/course``, student notebooks generated."""
+    demo = Course(root / "course")
+    for aid in course.select(assignments):
+        shutil.copytree(course.solutions_dir / aid, demo.solutions_dir / aid)
+    write_course_config(demo.root)
+    generate(demo)
+    return demo
+
+
+def run_demo(
+    course: Course | None = None,
+    jobs: int | None = None,
+    keep: str | None = None,
+    assignments=None,
+) -> int:
+    """Run the demo; return the exit status (0: every sample graded)."""
+    course = course or Course()
+    if not course.assignments():
+        print(f"demo: no notebooks in {course.solutions_dir} yet")
+        return 1
+    root = Path(keep).resolve() if keep else Path(tempfile.mkdtemp(prefix="poolcourse-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    print(f"demo course: {root / 'course'}")
+    demo = build_demo_course(course, root, assignments)
+    print(f"generated {len(demo.assignments())} student notebook(s): {demo.notebooks_dir}")
+    subs = build_samples(demo, root / "submissions")
+    print(f"sample submissions ({len(subs)} notebooks) in {root / 'submissions'}:")
+    for student in STUDENTS:
+        print(f"  {student.name:<20} {student.description}")
+    summary = grade(root / "submissions", course=demo, jobs=jobs, out=demo.root / "grading-output")
+    print()
+    print(summary.text())
+    print()
+    print(
+        "Written answers are graded by hand (nbgrader formgrader); their points are not in the\n"
+        f"totals yet. To look around: cd {demo.root} && nbgrader formgrade, or open the feedback.\n"
+        f"The whole demo folder can be deleted: rm -rf {root}"
+    )
+    return 0 if summary.ok else 1

@@ -1,0 +1,237 @@
+"""What ``grade`` does around nbgrader so broken and hostile submissions are graded fairly.
+
+The grading worker (:func:`autograder.grading.pipeline.grade_submission`) calls, for one
+submission in its scratch course:
+
+1. :func:`prepare_notebooks` before nbgrader: every submitted notebook copy is
+   checked and repaired, or rejected (:mod:`autograder.grading.submission`);
+2. :func:`configure_autograde` when it configures nbgrader's ``Autograde``:
+   the submission runs in the sandboxed kernel with the time, memory and output
+   limits of :class:`autograder.sandbox.kernels.Limits` (:mod:`autograder.sandbox.executor`);
+3. :func:`after_autograde` before the feedback is generated: the executor's
+   events and the sandbox's refusals become anomalies, and every
+   implementation exercise is re-checked out of the learner's reach
+   (:mod:`autograder.grading.trusted`); a lower trusted score replaces nbgrader's in
+   the submission's private gradebook and is shown in the feedback.
+
+Anomaly kinds are grouped into the report's categories by :data:`CATEGORIES`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from ..sandbox.kernels import Limits
+
+#: Report column of each anomaly kind (anything else is "other").
+CATEGORIES = {
+    "timeout": ("cell-timeout", "notebook-timeout", "timeout", "kernel-unresponsive"),
+    "crash": ("kernel-died", "memory-error", "worker-died", "worker-error", "nbgrader-error"),
+    "output": ("output-flood",),
+    "tampered": ("tampered-cell", "missing-cell", "unknown-cell", "duplicate-cell",
+                 "cells-reordered", "metadata-restored", "invalid-notebook"),
+    "cheating": ("cheating-suspected", "hard-coded-suspected", "sandbox-denied",
+                 "forbidden-call"),
+    "rejected": ("rejected", "wrong-assignment", "unrecognised-file", "unknown-assignment",
+                 "no-notebook", "bad-student-id", "missing-notebook"),
+}  # fmt: skip
+
+
+def category(kind: str) -> str:
+    """The report column of an anomaly kind (``"other"`` when it has none)."""
+    return next((name for name, kinds in CATEGORIES.items() if kind in kinds), "other")
+
+
+def limits_from_job(job: dict) -> Limits:
+    return Limits(**job["limits"]) if job.get("limits") else Limits()
+
+
+def job_fields(limits: Limits, deny: list[Path | str]) -> dict:
+    """What :func:`autograder.grading.pipeline.grade` adds to each worker job."""
+    return {"limits": asdict(limits), "deny": [str(p) for p in deny]}
+
+
+# --------------------------------------------------------------------------- before nbgrader
+
+
+def prepare_notebooks(submitted: Path, job: dict) -> tuple[list[dict], bool]:
+    """Check and repair the copies in ``submitted``; rejected notebooks are removed.
+
+    Returns
+    -------
+    (anomalies, anything_left)
+        ``anything_left`` is False when every notebook was rejected (then
+        nbgrader is not run at all).
+    """
+    from .submission import prepare
+
+    anomalies, left = [], 0
+    solutions = Path(job["source"]).parent
+    for nb_id, _ in job["notebooks"]:
+        path = submitted / f"{nb_id}.ipynb"
+        result = prepare(
+            path,
+            Path(job["release"]) / f"{nb_id}.ipynb",
+            assignment=job["assignment"],
+            solutions=solutions,
+        )
+        anomalies += result.anomalies
+        if result.rejected:
+            kind = "wrong-assignment" if "is the notebook of" in result.rejected else "rejected"
+            anomalies.append({"kind": kind, "detail": result.rejected})
+            path.unlink()
+        else:
+            left += 1
+    return anomalies, left > 0
+
+
+def configure_autograde(cfg, scratch: Path, job: dict) -> dict[str, Path]:
+    """Sandboxed, bounded execution for ``Autograde`` (see :func:`sandbox.configure_autograde`)."""
+    from ..sandbox import kernels as sandbox
+
+    deny = [*job.get("deny", []), job["source"], str(Path(job["release"]).parent)]
+    paths = sandbox.configure_autograde(cfg, scratch, limits_from_job(job), deny, job.get("zygote"))
+    # the assignment's data files (not its notebooks) where the kernel runs
+    for path in Path(job["source"]).rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            dest = paths["work"] / path.relative_to(job["source"])
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(path.read_bytes())
+    return paths
+
+
+# --------------------------------------------------------------------------- after nbgrader
+
+
+def _events(path: Path) -> list[dict]:
+    out = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            detail = event["detail"]
+            if event.get("notebook"):
+                detail = f"{event['notebook']}: {detail}"
+            out.append({"kind": event["kind"], "detail": detail})
+    return out
+
+
+def _forbidden_calls(notebook) -> list[dict]:
+    """Grade-cell outputs saying the learner's function called Keras/TensorFlow/pooling_ref."""
+    out = []
+    for cell in notebook.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            text += str(output.get("evalue", ""))
+            at = text.find("must be implemented in NumPy: it called")
+            if at >= 0:
+                line = text[at:].splitlines()[0]
+                out.append({"kind": "forbidden-call", "detail": f"{gid}: {line[:200]}"})
+                break
+    return out
+
+
+def _note(cell, text: str) -> None:
+    """Put the grader's note first in a cell's outputs (it shows in the feedback)."""
+    import nbformat
+
+    cell.outputs.insert(0, nbformat.v4.new_output("stream", name="stdout", text=text))
+
+
+def after_autograde(
+    scratch: Path, paths: dict[str, Path], job: dict, db_url: str, *, trusted: bool = True
+) -> list[dict]:
+    """Anomalies of the run; trusted re-check of implementation cells (gradebook updated).
+
+    Parameters
+    ----------
+    scratch : path
+        The scratch nbgrader course (``autograded/<student>/<assignment>/``).
+    paths : dict
+        What :func:`configure_autograde` returned.
+    job : dict
+        The worker job (student, assignment, notebooks, source).
+    db_url : str
+        The submission's private gradebook.
+    trusted : bool
+        Run the trusted re-check.
+    """
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from ..course.assignments import COURSE_ID
+    from ..sandbox.policy import read_denials
+    from .trusted import recheck_notebook
+
+    student, aid = job["student"], job["assignment"]
+    anomalies = _events(paths["events"])
+    anomalies += [
+        {"kind": "sandbox-denied", "detail": line} for line in read_denials(paths["denied"], 3)
+    ]
+    for nb_id, _ in job["notebooks"]:
+        graded = scratch / "autograded" / student / aid / f"{nb_id}.ipynb"
+        if not graded.is_file():
+            continue
+        notebook = nbformat.read(graded, as_version=4)
+        anomalies += _forbidden_calls(notebook)
+        if not trusted:
+            continue
+        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
+        with Gradebook(db_url, COURSE_ID) as gb:
+            scores = {
+                g.name: g.auto_score
+                for g in gb.find_submission_notebook(nb_id, aid, student).grades
+            }
+        source = Path(job["source"]) / f"{nb_id}.ipynb"
+        todo = [gid for gid, score in scores.items() if score]  # 0 cannot go lower
+        limit = float(limits_from_job(job).cell_timeout)
+        verdicts = (
+            recheck_notebook(
+                graded, source, only=todo, call_timeout=min(20.0, limit), cell_timeout=limit
+            )
+            if todo
+            else []
+        )
+        changed = False
+        for verdict in verdicts:
+            ours = scores.get(verdict.grade_id)
+            cell = cells.get(verdict.grade_id)
+            if verdict.fresh_failures:
+                anomalies.append(
+                    {
+                        "kind": "hard-coded-suspected",
+                        "detail": f"{nb_id}/{verdict.grade_id}: passes the published cases but "
+                        f"not the same inputs with new values ({verdict.fresh_failures[0]})",
+                    }
+                )
+            if ours is None or verdict.score >= ours - 1e-9:
+                continue
+            anomalies.append(
+                {
+                    "kind": "cheating-suspected",
+                    "detail": f"{nb_id}/{verdict.grade_id}: {ours:g} of {verdict.max_score:g} "
+                    f"points in the notebook, {verdict.score:g} when the functions were "
+                    "re-run apart from it; the lower score is kept"
+                    + (f" ({verdict.denied[0]})" if verdict.denied else ""),
+                }
+            )
+            with Gradebook(db_url, COURSE_ID) as gb:
+                grade = gb.find_grade(verdict.grade_id, nb_id, aid, student)
+                grade.auto_score = verdict.score
+                gb.db.commit()
+            if cell is not None:
+                _note(
+                    cell,
+                    f"[grader] Re-checked apart from this notebook, your functions earn "
+                    f"{verdict.score:g} of {verdict.max_score:g} points here (the notebook "
+                    f"showed {ours:g}); the lower score counts.\n{verdict.report[:3000]}\n",
+                )
+                changed = True
+        if changed:
+            nbformat.write(notebook, graded)
+    return anomalies

@@ -1,0 +1,404 @@
+"""Start grading kernels by forking a process that has already imported TensorFlow.
+
+Every submission is executed in a fresh, sandboxed kernel
+(:mod:`autograder.sandbox`), and every course notebook imports Keras: started
+the usual way, each kernel spends about 3.5 s of CPU importing TensorFlow,
+Keras, matplotlib and ipykernel before the learner's first cell runs, more
+than a third of what grading a notebook costs. The *zygote* pays that once
+per ``grade`` run: a process started with the kernels' environment imports
+those libraries, then waits on a Unix socket; each grading worker asks it for
+a kernel, and it ``fork()``\\ s a child that is, from there on, exactly the
+sandboxed kernel :func:`autograder.sandbox.policy.kernel_main` would have started
+(the same policy: scrubbed environment, working folder, limits, audit hook)
+but for the imports it did not have to redo.
+
+What the zygote holds is what a kernel may have anyway: third-party modules
+imported with the kernels' environment. It never sees a submission, a
+gradebook or a solution (it is not forked from the grader), and the socket
+lives in a ``poolcourse-grade-*`` folder, which the kernels' audit hook
+denies (it also refuses every ``socket.connect``).
+
+The worker side is a jupyter_client *provisioner*
+(:class:`ZygoteProvisioner`) behind :class:`ZygoteKernelManager`, which
+nbclient uses instead of ``subprocess.Popen``. A forked kernel is not the
+worker's child, so
+
+* the worker holds a *pidfd* of the kernel (Linux): signals (the per-cell
+  timeout's interrupt, a kill) go through it, never to a recycled pid;
+* the zygote reaps the kernel and sends its exit status to the worker;
+* the kernel watches the worker's pidfd and kills itself when the worker
+  ends (the grader kills a worker's process group on a timeout or when it is
+  itself killed; the kernel is not in that group).
+
+Where the zygote cannot be used (no ``fork``/pidfd, it did not start, or it
+stopped), kernels are started as before and grading is only slower; the
+scores are the same (``tests/autograder/test_zygote.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+#: What the zygote imports before it forks kernels (what every course notebook imports).
+PRELOAD = (
+    "numpy",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
+    "tensorflow",
+    "keras",
+)
+
+#: Seconds the zygote may take to import :data:`PRELOAD` before kernels are started the old way.
+START_TIMEOUT = 120.0
+
+_STATUS = struct.Struct("!i")  # a kernel's wait status, sent by the zygote when it is reaped
+
+# The socket of this process's zygote, when it uses one (set by a grading worker).
+_socket_path: str | None = None
+
+
+def supported() -> bool:
+    """Whether kernels can be forked here (Linux: fork, Unix sockets, pidfds)."""
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "fork")
+        and hasattr(os, "pidfd_open")
+        and hasattr(signal, "pidfd_send_signal")
+        and hasattr(socket, "send_fds")
+    )
+
+
+# --------------------------------------------------------------------------- the grader side
+
+
+class Zygote:
+    """A running zygote process (started by the grader, used by its workers).
+
+    Use as a context manager; :attr:`socket_path` is None when it could not be
+    started (then kernels start the usual way).
+    """
+
+    def __init__(self, env: dict[str, str], log: Path | None = None):
+        from .policy import copy_matplotlib_cache, scrubbed_environment
+
+        self.socket_path: str | None = None
+        self._folder = tempfile.mkdtemp(prefix="poolcourse-grade-zygote-")
+        os.chmod(self._folder, 0o700)
+        self._proc: subprocess.Popen | None = None
+        if not supported():
+            return
+        # the kernels' environment (what the imports read), with a home of its own
+        home = Path(self._folder) / "home"
+        env = scrubbed_environment(home, base=env)
+        for sub in ("tmp", "matplotlib", "ipython", "jupyter"):
+            (home / sub).mkdir(parents=True, exist_ok=True)
+        copy_matplotlib_cache(home / "matplotlib")
+        path = os.path.join(self._folder, "zygote.sock")
+        out = open(log, "ab") if log else subprocess.DEVNULL
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "autograder.sandbox.zygote", path],
+                env=env,
+                cwd=self._folder,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
+        finally:
+            if log:
+                out.close()
+        self._pending = path
+
+    def ready(self, timeout: float = START_TIMEOUT) -> str | None:
+        """Wait until the zygote listens (it is importing meanwhile); its socket path or None."""
+        if self._proc is None or self.socket_path:
+            return self.socket_path
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self._proc.poll() is None:
+            if os.path.exists(self._pending + ".ready"):
+                self.socket_path = self._pending
+                break
+            time.sleep(0.05)
+        return self.socket_path
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- the zygote
+
+
+def _serve(path: str) -> None:
+    """The zygote's main loop: import, listen, fork a kernel per request, report exits."""
+    from .policy import die_with_parent, warm_up
+
+    die_with_parent()  # the grader
+    for name in PRELOAD:
+        __import__(name)
+    warm_up()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    Path(path + ".ready").touch()
+    clients: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (kernel pid, worker conn)
+    poller = select.poll()
+    poller.register(listener, select.POLLIN)
+    while True:
+        for fd, _ in poller.poll():
+            if fd == listener.fileno():
+                conn, _ = listener.accept()
+                pid = _fork_kernel(conn, listener, clients)
+                if pid is None:
+                    conn.close()
+                    continue
+                pidfd = os.pidfd_open(pid)
+                clients[pidfd] = (pid, conn)
+                poller.register(pidfd, select.POLLIN)
+            else:  # a kernel ended: reap it, tell its worker
+                pid, conn = clients.pop(fd)
+                poller.unregister(fd)
+                os.close(fd)
+                _, status = os.waitpid(pid, 0)
+                with contextlib.suppress(OSError):
+                    conn.sendall(_STATUS.pack(status))
+                conn.close()
+
+
+def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+    while not data.endswith(b"\n"):
+        more = conn.recv(1 << 20)
+        if not more:
+            break
+        data += more
+    return json.loads(data), list(fds)
+
+
+def _fork_kernel(conn: socket.socket, listener: socket.socket, clients) -> int | None:
+    """Read one request; fork the kernel; send its pid back. None if the request was bad."""
+    try:
+        request, fds = _recv_request(conn)
+    except (OSError, ValueError):
+        return None
+    if len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        return None
+    pid = os.fork()
+    if pid == 0:  # the kernel
+        try:
+            listener.close()
+            for pidfd, (_, other) in clients.items():
+                other.close()
+                os.close(pidfd)
+            conn.close()
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+                os.close(fd)
+            _become_kernel(request)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(1)
+    for fd in fds:
+        os.close(fd)
+    try:
+        conn.sendall(struct.pack("!i", pid))
+        ack = conn.recv(1)  # the worker has its pidfd: the kernel may be reaped from now on
+    except OSError:
+        ack = b""
+    if ack != b"k":
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def _become_kernel(request: dict) -> None:
+    """In the forked child: the sandboxed kernel of ``request`` (never returns normally)."""
+    from . import policy as sandbox
+
+    os.setsid()  # its own process group, as a kernel started by jupyter_client has
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _die_with(int(request["watch"]))
+    os.environ.clear()
+    os.environ.update(request["env"])
+    # what a freshly started kernel would have of its own: random seeds from the system,
+    # and temporary files in its own TMPDIR (ipykernel keeps each cell's code there)
+    import random
+
+    import numpy
+
+    random.seed()
+    numpy.random.seed()  # noqa: NPY002  (the legacy global state learners use)
+    tempfile.tempdir = None
+    sandbox.kernel_main(request["argv"])
+
+
+def _die_with(pid: int) -> None:
+    """Kill this process as soon as process ``pid`` (the grading worker) ends."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        os._exit(1)
+
+    def watch() -> None:
+        select.select([fd], [], [])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="watch-worker", daemon=True).start()
+
+
+# --------------------------------------------------------------------------- the worker side
+
+
+def use(socket_path: str | None) -> None:
+    """Have kernels started in this process come from the zygote at ``socket_path``."""
+    global _socket_path
+    _socket_path = socket_path
+
+
+class ForkedKernel:
+    """The handle jupyter_client keeps of a kernel (what it expects of ``subprocess.Popen``)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, pidfd: int, conn: socket.socket):
+        self.pid = pid
+        self.returncode: int | None = None
+        self._pidfd = pidfd
+        self._conn = conn
+
+    def _collect(self, block: bool) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        if not select.select([self._pidfd], [], [], None if block else 0)[0]:
+            return None
+        self._conn.settimeout(10)
+        try:
+            data = self._conn.recv(_STATUS.size)
+            status = _STATUS.unpack(data)[0] if len(data) == _STATUS.size else 1 << 8
+        except OSError:
+            status = 1 << 8
+        self.returncode = os.waitstatus_to_exitcode(status)
+        self._conn.close()
+        os.close(self._pidfd)
+        return self.returncode
+
+    def poll(self) -> int | None:
+        return self._collect(block=False)
+
+    def wait(self, timeout: float | None = None) -> int:
+        if timeout is not None and not select.select([self._pidfd], [], [], timeout)[0]:
+            raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+        return self._collect(block=True)
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            signal.pidfd_send_signal(self._pidfd, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def fork_kernel(socket_path: str, argv: list[str], env: dict) -> ForkedKernel:
+    """Ask the zygote for a kernel running ``argv`` (the sandbox kernel's arguments)."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(socket_path)
+        request = {"argv": argv, "env": env, "watch": os.getpid()}
+        with open(os.devnull, "rb") as stdin:
+            fds = [stdin.fileno(), sys.stdout.fileno(), sys.stderr.fileno()]
+            socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], fds)
+        data = b""
+        while len(data) < 4:
+            more = conn.recv(4 - len(data))
+            if not more:
+                raise OSError("the zygote did not start a kernel")
+            data += more
+        pid = struct.unpack("!i", data)[0]
+        pidfd = os.pidfd_open(pid)
+        conn.sendall(b"k")
+    except BaseException:
+        conn.close()
+        raise
+    return ForkedKernel(pid, pidfd, conn)
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """``LocalProvisioner`` whose sandbox kernels are forked by the zygote when there is one."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        marker = ["-m", "autograder.sandbox", "kernel"]
+        if _socket_path is None or cmd[1:4] != marker:
+            return await super().launch_kernel(cmd, **kwargs)
+        try:
+            self.process = fork_kernel(_socket_path, cmd[4:], dict(kwargs.get("env") or os.environ))
+        except OSError:  # the zygote is gone: start kernels the usual way from now on
+            use(None)
+            return await super().launch_kernel(cmd, **kwargs)
+        self.pid, self.pgid = self.process.pid, None
+        self.cwd = kwargs.get("cwd")
+        return self.connection_info
+
+
+class ZygoteKernelManager(AsyncKernelManager):
+    """nbclient's kernel manager, with :class:`ZygoteProvisioner` as its provisioner."""
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or _new_id()
+            self.provisioner = ZygoteProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
+        return await super()._async_pre_start_kernel(**kw)
+
+
+def _new_id() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])
