@@ -34,6 +34,7 @@ Example (in a test cell)::
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -58,6 +59,7 @@ from ._hints import hint_text, known_mistakes, shape_mistakes
 
 __all__ = [
     "case_arguments",
+    "case_seed",
     "check_array_answer",
     "check_average_pool1d",
     "check_average_pool1d_backward",
@@ -74,9 +76,45 @@ __all__ = [
     "expected_conv1d_params",
     "expected_conv1d_shape",
     "expected_pool1d_shape",
+    "grading_context",
 ]
 
 MAX_HINTS = 2  # at most this many known mistakes named in one message
+
+#: What :func:`grading_context` sets for the checks run inside it (None: each call decides).
+_CONTEXT: dict = {"seed": None, "keras": None}
+
+
+@contextlib.contextmanager
+def grading_context(*, seed: int | None = None, keras: bool | None = None):
+    """Within the block, checks draw their random cases from ``seed`` and use Keras as told.
+
+    The trusted verdict (:mod:`autograder.grading.trusted`) runs test cells inside
+    ``grading_context(seed=<per-run seed>, keras=False)``: fresh random cases that no
+    fixed list could have memorised, and pooling_ref as the only oracle (its agreement
+    with Keras is established by the test suite). Outside the block (the learner's
+    kernel) random cases come from the fixed seeds, so a re-run fails on the same case.
+
+    Parameters
+    ----------
+    seed : int or None
+        Seed of the random case groups; None keeps the fixed, published seeds.
+    keras : bool or None
+        Force the Keras comparison on or off for every check; None leaves each call's
+        ``keras=`` argument in charge.
+    """
+    saved = dict(_CONTEXT)
+    _CONTEXT.update(seed=seed, keras=keras)
+    try:
+        yield
+    finally:
+        _CONTEXT.clear()
+        _CONTEXT.update(saved)
+
+
+def case_seed() -> int | None:
+    """The seed set by the innermost :func:`grading_context` (None: the fixed seeds)."""
+    return _CONTEXT["seed"]
 
 
 # --------------------------------------------------------------------------
@@ -405,6 +443,8 @@ def run_check(
 ) -> float | None:
     """Run the check of exercise ``name`` (see the module docstring for the two modes)."""
     ex = EXERCISES[name]
+    if _CONTEXT["keras"] is not None:
+        keras = _CONTEXT["keras"]
     selected = _select(ex, groups)
     total = None if points is None else _check_points(points)
     if not callable(fn):

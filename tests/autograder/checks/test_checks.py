@@ -529,3 +529,17 @@ def test_expected_conv1d_shape_and_params_match_keras(config, input_shape):
     params = expected_conv1d_params(input_shape[2], config["filters"], config["kernel_size"],
                                     groups=groups)  # fmt: skip
     assert params == layer.count_params()
+
+
+def test_grading_context_forces_keras_off_and_restores(capsys):
+    def upsampling1d(x, size=2):
+        x = np.asarray(x)
+        return np.repeat(x.astype(x.dtype if x.dtype.kind == "f" else np.float32), size, axis=1)
+
+    with checks.grading_context(seed=7, keras=False):
+        assert checks.case_seed() == 7
+        checks.check_upsampling1d(upsampling1d, groups=["basic"])
+    assert "agree with pooling_ref\n" in capsys.readouterr().out
+    assert checks.case_seed() is None
+    checks.check_upsampling1d(upsampling1d, groups=["basic"])
+    assert "agree with pooling_ref and Keras" in capsys.readouterr().out
