@@ -36,6 +36,11 @@ HINTS = {
         "returning {received} for {expected} input: build the output with dtype=x.dtype "
         "(np.zeros(shape) is float64 by default) or finish with .astype(x.dtype)."
     ),
+    "wrong_dtype_int": (
+        "returning {received} for {expected} input: in this course integer and boolean input "
+        "gives float32 (convert with x.astype(np.float32) first); where the Keras layer "
+        "accepts such input, the dtype it returns is accepted too."
+    ),
     "not_implemented": (
         "the function still raises NotImplementedError: replace that line with your code."
     ),

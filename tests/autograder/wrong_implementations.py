@@ -64,6 +64,8 @@ import numpy as np
 
 
 def {name}(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if strides is None:
         strides = pool_size
     if data_format == "channels_first":
@@ -93,6 +95,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def {name}(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
     x = np.asarray(x)
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     strides = pool_size if strides is None else strides
     if data_format == "channels_first":
         x = np.moveaxis(x, 1, 2)
@@ -216,6 +220,8 @@ import numpy as np
 
 
 def global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=False):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     steps_axis = 2 if data_format == "channels_first" else 1
     if mask is None:
         return np.mean(x, axis=steps_axis, keepdims=keepdims)
@@ -230,6 +236,8 @@ import numpy as np
 
 
 def global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=False):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if data_format == "channels_first":
         x = np.swapaxes(x, 1, 2)
     batch, steps, channels = x.shape
@@ -291,6 +299,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def conv1d(x, kernel, bias=None, strides=1, padding="valid", data_format="channels_last",
            dilation_rate=1, groups=1):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if data_format == "channels_first":
         x = np.moveaxis(x, 1, 2)
     size, group_in, filters = kernel.shape
@@ -326,6 +336,8 @@ import numpy as np
 
 def conv1d(x, kernel, bias=None, strides=1, padding="valid", data_format="channels_last",
            dilation_rate=1, groups=1):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if data_format == "channels_first":
         x = x.transpose(0, 2, 1)
     batch, length, channels = x.shape
@@ -536,8 +548,10 @@ import numpy as np
 
 def conv1d_backward(grad_output, x, kernel, bias=None, strides=1, padding="valid",
                     data_format="channels_last", dilation_rate=1, groups=1):
-    # channels_last and groups=1 only (all the check's cases use them)
-    size = kernel.shape[0]
+    if data_format == "channels_first":
+        x, grad_output = np.moveaxis(x, 1, 2), np.moveaxis(grad_output, 1, 2)
+    size, group_in, filters = kernel.shape
+    group_out = filters // groups
     span = dilation_rate * (size - 1) + 1
     length, n_out = x.shape[1], grad_output.shape[1]
     if padding == "same":
@@ -547,12 +561,18 @@ def conv1d_backward(grad_output, x, kernel, bias=None, strides=1, padding="valid
     padded = np.pad(x, ((0, 0), (left, span + n_out * strides), (0, 0)))
     grad_padded = np.zeros_like(padded)
     grad_kernel = np.zeros_like(kernel)
-    for k in range(size):
-        rows = np.arange(n_out) * strides + k * dilation_rate  # padded steps read by tap k
-        grad_kernel[k] = np.einsum("btc,btf->cf", padded[:, rows], grad_output)
-        np.add.at(grad_padded, (slice(None), rows), grad_output @ kernel[k].T)
+    for g in range(groups):
+        cin = slice(g * group_in, (g + 1) * group_in)
+        cout = slice(g * group_out, (g + 1) * group_out)
+        go = grad_output[:, :, cout]
+        for k in range(size):
+            rows = np.arange(n_out) * strides + k * dilation_rate  # padded steps read by tap k
+            grad_kernel[k, :, cout] = np.einsum("btc,btf->cf", padded[:, rows, cin], go)
+            np.add.at(grad_padded, (slice(None), rows, cin), go @ kernel[k, :, cout].T)
     grad_bias = None if bias is None else grad_output.sum(axis=(0, 1))
-    return grad_padded[:, left : left + length], grad_kernel, grad_bias
+    grad_x = grad_padded[:, left : left + length]
+    return (np.moveaxis(grad_x, 2, 1) if data_format == "channels_first" else grad_x,
+            grad_kernel, grad_bias)
 """
 
 UPSAMPLING_BACKWARD_VECTORISED = """
@@ -641,6 +661,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", data_format="channels_last"):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     strides = pool_size if strides is None else strides
     if data_format == "channels_first":
         x = np.moveaxis(x, 1, 3)
