@@ -668,10 +668,16 @@ def global_average_pool1d_random(seed: int | None) -> list[Case]:
 
 
 def _conv_random(seed: int | None, stream: int, *, dtypes: bool) -> list[Case]:
-    """padding x (plain | strides | dilation) x data_format x groups: a half fraction (18)."""
+    """padding x (plain | strides | dilation) x data_format x groups x kernel size parity.
+
+    A half fraction (36 cases): every pair of levels occurs, and so does every
+    (padding, mode, kernel parity) triple, so 'same' with dilation and an even kernel
+    (odd total padding for odd dilation, the split that matters) is in every draw.
+    """
     r = joint_rng(seed, stream)
     factors = {"padding": ("valid", "same", "causal"), "mode": ("plain", "strides", "dilation"),
-               "data_format": (CL, CF), "groups": ("1", ">1")}  # fmt: skip
+               "data_format": (CL, CF), "groups": ("1", ">1"),
+               "kernel": ("odd", "even")}  # fmt: skip
     cases = []
     for i, f in enumerate(_design(r, factors, half=True)):
         if f["groups"] == ">1":
@@ -680,7 +686,7 @@ def _conv_random(seed: int | None, stream: int, *, dtypes: bool) -> list[Case]:
             filters = groups * int(r.integers(1, 3))
         else:
             groups, group_in, filters = 1, int(r.integers(1, 5)), int(r.integers(1, 5))
-        size = int(r.integers(2, 5)) if f["mode"] == "dilation" else int(r.integers(1, 5))
+        size = int(r.choice((1, 3) if f["kernel"] == "odd" else (2, 4)))
         options: dict = {}
         if f["padding"] != "valid" or r.random() < 0.5:
             options["padding"] = f["padding"]

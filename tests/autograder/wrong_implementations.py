@@ -794,6 +794,81 @@ def upsampling1d_backward(grad_output, x, size=2):
 
 
 # --------------------------------------------------------------------------
+# blind-spot mutants: right on every case of the old named groups, wrong on a
+# combination only the joint random cases (and the blind-spot cases added for
+# them) contain
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BlindSpotMutant:
+    """A wrong implementation that only a combination of arguments exposes."""
+
+    exercise: str
+    name: str
+    source: str
+    combination: str  # the combination of arguments it gets wrong
+    closing_cases: tuple[str, ...]  # the named cases added to close the blind spot
+
+
+def _blind_spot_mutants() -> list[BlindSpotMutant]:
+    cf_transpose = '    if data_format == "channels_first":\n        x = x.transpose(0, 2, 1)\n'
+    return [
+        BlindSpotMutant(
+            "global_average_pool1d", "masked_keepdims_axis_channels_last",
+            _mutate(GLOBAL_AVG_VECTORISED,
+                    "    total = np.sum(x * weights, axis=steps_axis, keepdims=keepdims)\n"
+                    "    count = np.sum(weights, axis=steps_axis, keepdims=keepdims)\n"
+                    "    return total / count",
+                    "    total = np.sum(x * weights, axis=steps_axis)\n"
+                    "    count = np.sum(weights, axis=steps_axis)\n"
+                    "    y = total / count\n"
+                    "    return y[:, None, :] if keepdims else y"),
+            "mask + channels_first + keepdims: the kept axis put where channels_last has it",
+            ("keepdims/mask-channels_first",),
+        ),
+        BlindSpotMutant(
+            "conv1d", "channels_first_groups_interleaved",
+            _mutate(CONV1D_LOOP, cf_transpose,
+                    cf_transpose + "        x = x.reshape(x.shape[0], x.shape[1], -1, groups)"
+                    ".swapaxes(2, 3).reshape(x.shape)\n"),
+            "channels_first + groups > 1: the groups read interleaved channels",
+            ("channels_first/groups-bias",),
+        ),
+        BlindSpotMutant(
+            "conv1d_backward", "grad_kernel_reads_first_group",
+            _mutate(CONV1D_BACKWARD_LOOP, "grad_kernel[k, :, cout] += x[:, step, cin].T @ go",
+                    "grad_kernel[k, :, cout] += x[:, step, :group_in].T @ go"),
+            "groups > 1 in the backward pass: every group's kernel gradient reads group 0",
+            ("groups/2", "groups/3-depthwise", "channels_first/groups-same"),
+        ),
+        BlindSpotMutant(
+            "conv1d_backward", "channels_first_grad_x_not_moved_back",
+            _mutate(CONV1D_BACKWARD_LOOP, "        grad_x = grad_x.transpose(0, 2, 1)",
+                    "        grad_x = grad_x.reshape(grad_x.shape[0], grad_x.shape[2], -1)"),
+            "channels_first in the backward pass: grad_x reshaped instead of transposed back",
+            ("channels_first/valid", "channels_first/groups-same"),
+        ),
+        BlindSpotMutant(
+            "conv1d_backward", "same_padding_from_undilated_kernel",
+            _mutate(CONV1D_BACKWARD_LOOP,
+                    "left = max((n_out - 1) * strides + span - length, 0) // 2",
+                    "left = (size - 1) // 2 * dilation_rate"),
+            "'same' with dilation (or strides): left padding (size - 1) // 2 * dilation_rate",
+            ("dilation/2-same",),
+        ),
+        BlindSpotMutant(
+            "max_pool2d", "same_padding_axes_swapped",
+            _mutate(MAX_POOL2D_VECTORISED, "zip(x.shape[1:3], pool_size, strides)",
+                    "zip(x.shape[1:3][::-1], pool_size, strides)"),
+            "'same' on a non-square image: each axis padded for the other axis' length",
+            ("same/non-square",),
+        ),
+    ]  # fmt: skip
+
+
+BLIND_SPOT_MUTANTS = _blind_spot_mutants()
+
+
+# --------------------------------------------------------------------------
 # the lists
 # --------------------------------------------------------------------------
 CORRECT = [
