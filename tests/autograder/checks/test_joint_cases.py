@@ -150,6 +150,20 @@ def _agree(exercise: str, case) -> bool:
     return True
 
 
+def _tf_avg_pool_grad_differs(exercise: str, case) -> bool:
+    """TensorFlow's AvgPoolGrad is not the derivative of its own AvgPool when a 'same'
+    window is longer than the sequence: measured (seed 36, random/0: x (1, 3, 4)
+    channels_first, pool 5, strides 3) Keras' forward equals pooling_ref's, but its
+    gradient sends the second window's share to step 0 as well (-0.054 for step 0 where
+    the forward says g0 / 3 = -0.072). pooling_ref's gradient is the derivative of the
+    forward (pooling_ref.gradcheck); such cases are compared with pooling_ref only."""
+    if exercise != "average_pool1d_backward" or case.options.get("padding") != "same":
+        return False
+    x = case.array("x")
+    steps = x.shape[2] if case.options.get("data_format") == "channels_first" else x.shape[1]
+    return case.options["pool_size"] > steps
+
+
 @pytest.mark.keras
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise", sorted(checks.EXERCISES))
@@ -161,7 +175,7 @@ def test_pooling_ref_agrees_with_keras_on_50_draws(exercise):
     compared = 0
     for seed in range(50):
         for i, case in enumerate(_random(exercise, seed)):
-            if i % share == seed % share:
+            if i % share == seed % share and not _tf_avg_pool_grad_differs(exercise, case):
                 assert _agree(exercise, case), (seed, case.name, case.options)
                 compared += 1
     assert compared >= 100
