@@ -6,8 +6,8 @@ list or int) or a dict of named answers (``{"after_pool": (None, 3, 16),
 "params": 1234}``) and says which entries are wrong. When ``expected`` is built
 with :func:`expected_pool1d_shape`, :func:`expected_conv1d_shape` or
 :func:`expected_conv1d_params`, it also knows the typical wrong answers (the
-seed's ``(length - pool_size + 1) / strides``, strides taken as 1, a forgotten
-bias, ...) and names the one the learner gave.
+often-quoted ``(length - pool_size + 1) / strides`` without its ceiling, strides taken
+as 1, a forgotten bias, ...) and names the one the learner gave.
 
 Strict mode (``points=None``) raises ``AssertionError`` and prints one line on
 success; points mode returns the points earned (a float; a dict answer earns
@@ -51,8 +51,10 @@ class ExpectedCount(_KnowsMistakes, int):
 
 
 SEED_FORMULA = (
-    "that is the often-quoted (length - pool_size + 1) / strides, which is wrong when "
-    "strides > 1: Keras gives (length - pool_size) // strides + 1 windows with 'valid'"
+    "that is the often-quoted (length - pool_size + 1) / strides without its ceiling: with "
+    "'valid' there are ceil((length - pool_size + 1) / strides) = (length - pool_size) // "
+    "strides + 1 windows (the plain quotient is exact only when strides divides "
+    "length - pool_size + 1)"
 )
 STRIDES_ONE = "that is what strides=1 gives: in Keras strides=None means strides = pool_size"
 
@@ -100,8 +102,8 @@ def expected_pool1d_shape(
 
     mistakes = {}
     if padding == "valid" and stride > 1:
-        seed = (length - pool + 1) / stride
-        for value in {seed, math.floor(seed), math.ceil(seed)}:
+        quoted = (length - pool + 1) / stride  # right only with its ceiling
+        for value in {quoted, math.floor(quoted)}:
             mistakes[shape(value)] = SEED_FORMULA
     if strides is None and pool > 1:
         mistakes[shape(output_length(length, pool, 1, padding))] = STRIDES_ONE
@@ -307,7 +309,7 @@ def check_shape_answer(received, expected, *, what="output shape", points=None):
 
 
 def check_array_answer(received, expected, *, what, rtol=1e-5, atol=1e-6, points=None):
-    """Check a hand-worked array (e.g. the output of pooling the seed's sentence).
+    """Check a hand-worked array (e.g. the output of pooling the sentence 'the boy will live').
 
     Parameters
     ----------

@@ -77,8 +77,9 @@ HINTS = {
         "the `strides` argument is ignored: window i starts at step i * strides."
     ),
     "seed_formula": (
-        "output length from (length - pool_size + 1) / strides: that formula is wrong when "
-        "strides > 1. Keras gives (length - pool_size) // strides + 1 windows with 'valid'."
+        "output length from (length - pool_size + 1) / strides rounded down: that formula needs "
+        "a ceiling. With 'valid' Keras gives ceil((length - pool_size + 1) / strides) = "
+        "(length - pool_size) // strides + 1 windows."
     ),
     "off_by_one": (
         "off-by-one output length: 'valid' gives (length - window) // strides + 1 outputs, "
