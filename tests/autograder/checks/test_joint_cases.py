@@ -67,6 +67,17 @@ def test_grading_context_selects_the_draw_and_case_arguments_follows_it():
     assert _same_arrays(named, [c for c in ex.cases(None) if c.group != "random"])
 
 
+def test_old_draws_and_their_answers_are_dropped():
+    ex = checks.EXERCISES["upsampling1d"]
+    fn = load(next(i for i in CORRECT if i.exercise == "upsampling1d"))
+    for seed in range(500, 500 + checks.KEPT_DRAWS + 2):
+        with grading_context(seed=seed, keras=False):
+            assert checks.check_upsampling1d(fn, groups=["random"], points=1) == 1.0
+    assert len(ex._draws) == checks.KEPT_DRAWS
+    seeds = {key[1] for key in checks._EXPECTED if key[0] == "upsampling1d"}
+    assert {500, 501}.isdisjoint(seeds) and 500 + checks.KEPT_DRAWS + 1 in seeds
+
+
 # --------------------------------------------------------------------------
 # the design: every promised combination in every draw, every case valid
 # --------------------------------------------------------------------------
