@@ -450,6 +450,9 @@ def _pool1d_backward_cases(forward: Callable, *, max_pool: bool) -> list[Case]:
           x=x((1, 7, 2)), pool_size=4, strides=2, padding="same"),
         c("channels_first", "channels_first/overlap", "(batch, channels, steps) input",
           x=x((2, 3, 6)), pool_size=3, strides=2, data_format="channels_first"),
+        c("channels_first", "channels_first/same", "'same' on (batch, channels, steps): odd "
+          "total padding, the extra step on the right", x=x((1, 2, 7)), pool_size=4, strides=2,
+          padding="same", data_format="channels_first"),
     ]  # fmt: skip
     if max_pool:
         ties = np.array([[[1.0], [1.0], [0.0], [2.0], [2.0], [2.0]]], np.float32)
@@ -584,13 +587,19 @@ def _data_format_option(r, options: dict, data_format: str) -> None:
 
 
 def pool1d_random(seed: int | None, *, stream: int = 101, dtypes: bool = True) -> list[Case]:
-    """padding x data_format x (strides given or default), twice; sizes at random."""
+    """padding x data_format x (strides given or default) x left padding; sizes at random.
+
+    ``left="some"`` makes a 'same' case pad at least one step on the left (window >= 3 and
+    a length that needs total padding >= 2, longer than the first window's real part);
+    for 'valid' it is a second draw.
+    """
     r = joint_rng(seed, stream)
     factors = {"padding": ("valid", "same"), "data_format": (CL, CF),
-               "strides": ("given", "default")}  # fmt: skip
+               "strides": ("given", "default"), "left": ("any", "some")}  # fmt: skip
     cases = []
-    for i, f in enumerate(_design(r, factors, repeats=2)):
-        pool = int(r.integers(1, 6))
+    for i, f in enumerate(_design(r, factors)):
+        pad_left = f["padding"] == "same" and f["left"] == "some"
+        pool = int(r.integers(3, 6)) if pad_left else int(r.integers(1, 6))
         options: dict = {"pool_size": pool}
         if f["strides"] == "given":
             options["strides"] = int(r.integers(1, pool + 3))
@@ -598,6 +607,12 @@ def pool1d_random(seed: int | None, *, stream: int = 101, dtypes: bool = True) -
             options["padding"] = f["padding"]
         _data_format_option(r, options, f["data_format"])
         length = _length(r, pool, f["padding"])
+        if pad_left:
+            strides = options.get("strides", pool)
+            totals = {n: (-(-n // strides) - 1) * strides + pool - n for n in range(1, pool + 9)}
+            # at least one padded step on the left, and a first window that misses a step
+            fits = [n for n, t in totals.items() if t >= 2 and n > pool - t // 2]
+            length = int(r.choice(fits or [n for n, t in totals.items() if t >= 2]))
         dtype = _float_dtype(r) if dtypes else np.float32
         shape = (int(r.integers(1, 4)), length, int(r.integers(1, 5)))
         x = _x(r, shape, f["data_format"], dtype)

@@ -855,6 +855,19 @@ def _blind_spot_mutants() -> list[BlindSpotMutant]:
             "'same' with dilation (or strides): left padding (size - 1) // 2 * dilation_rate",
             ("dilation/2-same",),
         ),
+        *[
+            BlindSpotMutant(
+                name, "channels_first_same_unpadded",
+                _mutate(POOL1D_BACKWARD_LOOP.format(name=name, body=body),
+                        "left = max((n_out - 1) * strides + pool_size - length, 0) // 2",
+                        "left = 0 if data_format == 'channels_first' else "
+                        "max((n_out - 1) * strides + pool_size - length, 0) // 2"),
+                "channels_first + 'same' in the backward pass: the left padding forgotten",
+                ("channels_first/same",),
+            )
+            for name, body in [("max_pool1d_backward", MAX_BACKWARD_BODY),
+                               ("average_pool1d_backward", AVG_BACKWARD_BODY)]
+        ],
         BlindSpotMutant(
             "max_pool2d", "same_padding_axes_swapped",
             _mutate(MAX_POOL2D_VECTORISED, "zip(x.shape[1:3], pool_size, strides)",

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from wrong_implementations import BLIND_SPOT_MUTANTS, CORRECT, load
 
+import pooling_ref
 from autograder import checks
 from autograder.checks import _keras, case_arguments, grading_context
 from autograder.checks._compare import close, tolerance_for
@@ -111,6 +112,21 @@ def test_every_draw_holds_every_combination(seed):
             itertools.product(["channels_last", "channels_first"], [False, True])
         )
         assert any(c.array("bias") is not None for c in _random(exercise, seed))
+    for exercise in ("max_pool1d", "average_pool1d_backward"):
+        lefts = set()
+        for c in _random(exercise, seed):
+            o = c.options
+            x = c.array("x")
+            steps = x.shape[2] if o.get("data_format") == "channels_first" else x.shape[1]
+            left, _ = pooling_ref._args.padding_amounts(
+                steps, o["pool_size"], o.get("strides") or o["pool_size"], o.get("padding", "valid")
+            )
+            lefts.add((o.get("padding", "valid"), o.get("data_format", "channels_last"), left > 0))
+        assert ("same", "channels_first", True) in lefts and (
+            "same",
+            "channels_last",
+            True,
+        ) in lefts
     for c in _random("max_pool2d", seed):
         assert c.options["pool_size"][0] != c.options["pool_size"][1]
         rows, cols = (c.args[0].shape[2:] if c.options.get("data_format") == "channels_first"
