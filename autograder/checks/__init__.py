@@ -191,7 +191,12 @@ EXERCISES = {
     ex.name: ex
     for ex in [
         Exercise("max_pool1d", POOL_GROUPS, _cases.pool1d_cases, _cases.pool1d_random),
-        Exercise("average_pool1d", POOL_GROUPS, _cases.pool1d_cases, _cases.pool1d_random),
+        Exercise(
+            "average_pool1d",
+            POOL_GROUPS,
+            lambda: _cases.pool1d_cases("average"),
+            _cases.pool1d_random,
+        ),
         Exercise(
             "global_max_pool1d",
             ("examples", "basic", "keepdims", "channels_first", "dtype", "random"),
@@ -418,6 +423,16 @@ def run_case(ex: Exercise, case: _cases.Case, fn: Callable, *, keras: bool = Tru
         names = known_mistakes(ex.name, case, received, expected)
         names += [n for n in shape_mistakes(ex.name, case, received, expected) if n not in names]
         outcome.hints = [hint_text(n) for n in names[:MAX_HINTS]]
+        x = case.array("x")
+        if (
+            x.dtype.kind in "biu"
+            and isinstance(received, np.ndarray)
+            and received.dtype.kind in "biu"
+            and isinstance(expected, np.ndarray)
+            and expected.dtype.kind == "f"
+        ):  # e.g. means computed into an int array: the decimals are cut off
+            text = hint_text("wrong_dtype_int", received=received.dtype, expected=x.dtype)
+            outcome.hints = [text, *outcome.hints][:MAX_HINTS]
         return outcome
     x = case.array("x")
     masked = case.options.get("mask") is not None

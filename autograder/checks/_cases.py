@@ -100,7 +100,8 @@ def _case(group, name, about="", keras=True, **arrays_and_options) -> Case:
 # --------------------------------------------------------------------------
 # max_pool1d / average_pool1d
 # --------------------------------------------------------------------------
-def pool1d_cases() -> list[Case]:
+def pool1d_cases(op: str = "max") -> list[Case]:
+    """Named cases of ``max_pool1d`` (``op="max"``) or ``average_pool1d`` (``op="average"``)."""
     r = _rng(1)
     c = _case
     cases = [
@@ -154,18 +155,23 @@ def pool1d_cases() -> list[Case]:
         c("channels_first", "channels_first/same", "'same' on (batch, channels, steps)",
           x=_normal(r, (1, 2, 7)), pool_size=3, strides=2, padding="same",
           data_format="channels_first"),
-        c("dtype", "dtype/float64-valid", "float64 in, float64 out",
+        c("dtype", "dtype/float64-valid", "float64 in: float64 out (the course) or float32 (Keras' "
+          "default policy)",
           x=_normal(r, (2, 6, 3), np.float64, None), pool_size=2, strides=1),
-        c("dtype", "dtype/float64-same", "float64 in, float64 out, 'same'",
+        c("dtype", "dtype/float64-same", "float64 in, 'same': float64 out (the course) or "
+          "float32 (Keras' default policy)",
           x=_normal(r, (1, 7, 2), np.float64, None), pool_size=3, strides=2, padding="same"),
     ]  # fmt: skip
     cases.append(
         c(
             "dtype",
             "dtype/int32",
-            "int32 in: Keras' MaxPooling1D returns int32, this "
-            "course's convention is float32; both are accepted (AveragePooling1D rejects "
-            "int input: float32 is the course's convention)",
+            {
+                "max": "int32 in: float32 out (this course's convention) or int32 (what Keras' "
+                "MaxPooling1D returns): both are accepted",
+                "average": "int32 in: float32 out. Keras' AveragePooling1D rejects int input; "
+                "float32 is this course's convention",
+            }[op],
             x=_ints(r, (2, 6, 3)),
             pool_size=2,
         )
@@ -198,7 +204,8 @@ def pool2d_cases() -> list[Case]:
         c("channels_first", "channels_first/same", "'same' on channels_first",
           x=_normal(r, (1, 2, 5, 5)), pool_size=(3, 3), strides=(2, 2), padding="same",
           data_format="channels_first"),
-        c("dtype", "dtype/float64", "float64 in, float64 out",
+        c("dtype", "dtype/float64", "float64 in: float64 out (the course) or float32 (Keras' "
+          "default policy)",
           x=_normal(r, (1, 4, 6, 2), np.float64, None), pool_size=(2, 2)),
     ]  # fmt: skip
     cases[6:6] = [
@@ -239,7 +246,8 @@ def global_max_pool1d_cases() -> list[Case]:
           x=_normal(r, (2, 3, 5)), keepdims=True, data_format="channels_first"),
         c("channels_first", "channels_first/basic", "(batch, channels, steps) input",
           x=_normal(r, (2, 3, 5)), data_format="channels_first"),
-        c("dtype", "dtype/float64", "float64 in, float64 out",
+        c("dtype", "dtype/float64", "float64 in: float64 out (the course) or float32 (Keras' "
+          "default policy)",
           x=_normal(r, (2, 5, 3), np.float64, None)),
     ]  # fmt: skip
     cases.append(
@@ -276,7 +284,8 @@ def global_average_pool1d_cases() -> list[Case]:
           x=_normal(r, (2, 5, 3)), mask=mask_a, keepdims=True),
         c("channels_first", "channels_first/basic", "(batch, channels, steps) input",
           x=_normal(r, (2, 3, 5)), data_format="channels_first"),
-        c("dtype", "dtype/float64", "float64 in, float64 out",
+        c("dtype", "dtype/float64", "float64 in: float64 out (the course) or float32 (Keras' "
+          "default policy)",
           x=_normal(r, (2, 5, 3), np.float64, None)),
     ]  # fmt: skip
     cases[8:8] = [
@@ -357,7 +366,8 @@ def conv1d_cases() -> list[Case]:
         c("channels_first", "channels_first/same-bias", "channels_first with 'same' and bias",
           x=_normal(r, (1, 2, 6)), kernel=k(2, 2, 3), bias=_normal(r, (3,)), padding="same",
           data_format="channels_first"),
-        c("dtype", "dtype/float64", "float64 in, float64 out",
+        c("dtype", "dtype/float64", "float64 in: float64 out (the course) or float32 (Keras' "
+          "default policy)",
           x=_normal(r, (2, 6, 3), np.float64, None), kernel=k(3, 3, 2, np.float64)),
     ]  # fmt: skip
     cases[21:21] = [
@@ -392,7 +402,8 @@ def upsampling1d_cases() -> list[Case]:
           size=3),
         c("basic", "basic/size1", "size=1 changes nothing", x=_normal(r, (1, 4, 2)), size=1),
         c("basic", "basic/default-size", "the default size is 2", x=_normal(r, (2, 3, 3))),
-        c("dtype", "dtype/float64", "float64 in, float64 out",
+        c("dtype", "dtype/float64", "float64 in: float64 out (the course) or float32 (Keras' "
+          "default policy)",
           x=_normal(r, (2, 3, 2), np.float64, None), size=2),
     ]  # fmt: skip
     cases.append(

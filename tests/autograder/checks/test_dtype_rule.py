@@ -147,3 +147,18 @@ def test_lower_precision_than_both_is_still_wrong():
 
     with pytest.raises(AssertionError, match="has dtype float16 for float32 input"):
         checks.check_conv1d(conv1d, groups=["examples"], keras=False)
+
+
+def test_means_cut_to_int_are_named():
+    fn = load(next(i for i in CORRECT if i.exercise == "average_pool1d" and i.name == "loop"))
+
+    def average_pool1d(x, *args, **kwargs):  # the window means written into an int array
+        y = fn(x, *args, **kwargs)
+        return y.astype(x.dtype) if x.dtype.kind in "biu" else y
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_average_pool1d(average_pool1d, groups=["dtype"], keras=False)
+    message = str(info.value)
+    assert "case 'dtype/int32'" in message
+    assert "hint: returning int32 for int32 input: in this course integer and boolean" in message
+    assert "Keras' AveragePooling1D rejects int input" in message  # what the case tests
