@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._compare import array_mismatch, describe_input, dtype_mismatch, tolerance_for
+from ._compare import array_mismatch, describe_input, tolerance_for
 from ._guard import run_guarded
 
 _MISSING = object()
@@ -80,9 +80,10 @@ def _answer_problems(received, expected) -> list[str]:
             problems = array_mismatch(received, expected, rtol=1e-5, atol=1e-6)
             return problems or [f"expected a NumPy array, received a {type(received).__name__}"]
         rtol, atol = tolerance_for(expected.dtype, expected)
-        return array_mismatch(received, expected, rtol=rtol, atol=atol) or dtype_mismatch(
-            received, expected
-        )
+        problems = array_mismatch(received, expected, rtol=rtol, atol=atol)
+        if not problems and received.dtype != expected.dtype:
+            problems = [f"the output has dtype {received.dtype}, expected {expected.dtype}"]
+        return problems
     if isinstance(expected, float):
         got = (
             received.item() if isinstance(received, np.ndarray) and received.ndim == 0 else received
