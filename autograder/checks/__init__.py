@@ -50,6 +50,7 @@ import pooling_ref
 
 from . import _cases, _keras
 from ._answers import (
+    check_answer_format,
     check_array_answer,
     check_shape_answer,
     expected_conv1d_params,
@@ -63,15 +64,33 @@ from ._compare import (
     dtype_mismatch,
     tolerance_for,
 )
+from ._expected import (
+    expected_conv1d_transpose_shape,
+    expected_conv2d_params,
+    expected_conv2d_shape,
+    expected_dense_params,
+    expected_dense_shape,
+    expected_global_pool_shape,
+    expected_lstm_params,
+    expected_lstm_shape,
+    expected_pool2d_shape,
+    expected_upsampling1d_shape,
+)
+from ._geometry import check_pool_geometry, check_receptive_field
 from ._guard import run_guarded
 from ._hints import hint_text, known_mistakes, shape_mistakes
+from ._score import Score
+from ._table import check_cases, expect
 
 __all__ = [
+    "Score",
     "case_arguments",
     "case_seed",
+    "check_answer_format",
     "check_array_answer",
     "check_average_pool1d",
     "check_average_pool1d_backward",
+    "check_cases",
     "check_conv1d",
     "check_conv1d_backward",
     "check_global_average_pool1d",
@@ -79,12 +98,25 @@ __all__ = [
     "check_max_pool1d",
     "check_max_pool1d_backward",
     "check_max_pool2d",
+    "check_pool_geometry",
+    "check_receptive_field",
     "check_shape_answer",
     "check_upsampling1d",
     "check_upsampling1d_backward",
+    "expect",
     "expected_conv1d_params",
     "expected_conv1d_shape",
+    "expected_conv1d_transpose_shape",
+    "expected_conv2d_params",
+    "expected_conv2d_shape",
+    "expected_dense_params",
+    "expected_dense_shape",
+    "expected_global_pool_shape",
+    "expected_lstm_params",
+    "expected_lstm_shape",
     "expected_pool1d_shape",
+    "expected_pool2d_shape",
+    "expected_upsampling1d_shape",
     "grading_context",
 ]
 
