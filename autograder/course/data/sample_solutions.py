@@ -289,7 +289,9 @@ def no_keepdims__global_max_pool1d(x, data_format="channels_last", keepdims=Fals
 
 def ignore_mask__global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=False):
     # mistake: the mask is ignored, padded steps are averaged too
-    return global_average_pool1d(x, None, data_format, keepdims)
+    x = np.asarray(x)
+    x = x.astype(x.dtype if x.dtype.kind == "f" else np.float32)
+    return x.mean(axis=1 if data_format == "channels_last" else 2, keepdims=keepdims)
 
 
 def no_dilation__conv1d(x, kernel, bias=None, strides=1, padding="valid",
