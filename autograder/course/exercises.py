@@ -31,8 +31,12 @@ REVEAL_FILE = "reveal.json"
 #: Checks that compare an answer rather than run a learner function.
 ANSWER_CHECKS = ("check_shape_answer", "check_array_answer")
 
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
-_SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
+_HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M
+)
+_SOLUTION = re.compile(
+    r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M
+)
 _MAGIC = re.compile(r"^[ \t]*[%!].*$", re.M)
 _EXERCISE = re.compile(r"^#{2,4}[ \t]+(Exercise\b[^\n]*)$", re.M)
 
@@ -130,6 +134,14 @@ def _assert_messages(source: str) -> list[str]:
     return messages
 
 
+def _docstring(source: str) -> str:
+    """The test cell's one-line docstring (what it checks, as the learner sees it)."""
+    try:
+        return (ast.get_docstring(ast.parse(_MAGIC.sub("", source))) or "").strip()
+    except SyntaxError:
+        return ""
+
+
 def _heading(source: str, level: str) -> str | None:
     """The first heading of ``level`` (e.g. ``"##"``) that is not an exercise's."""
     for line in source.splitlines():
@@ -157,7 +169,7 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
         ``exercises``: one dict per exercise, in notebook order, with ``name``, ``kind``
         (``check``: its test cell calls ``check_<op>`` batteries; ``test``: other automatic
         tests; ``written``: graded by hand), ``title``, ``section``, ``statement``, ``test``,
-        ``points``, ``defines``, ``checks`` and ``visible_messages``. ``reveal``: exercise
+        ``points``, ``defines``, ``checks``, ``visible_messages`` and ``test_doc``. ``reveal``: exercise
         name -> ``solution`` (the source cell), ``outline`` and, for written ones,
         ``model_answer`` (model answer and rubric).
     """
@@ -190,6 +202,7 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
                     "defines": [],
                     "checks": [],
                     "visible_messages": [],
+                    "test_doc": "",
                 }
             )
             reveal[meta["grade_id"]] = {"model_answer": source.strip()}
@@ -218,6 +231,7 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
                 points=meta.get("points"),
                 checks=checks,
                 visible_messages=_assert_messages(visible),
+                test_doc=_docstring(source),
             )
             order = ["name", "kind", "title", "section", "statement", "test", "points"]
             exercises.append({k: pending[k] for k in order} | pending)

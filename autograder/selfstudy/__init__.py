@@ -227,10 +227,10 @@ def hint_levels(ex: Exercise) -> list[str]:
                 "Mistakes the checks recognise (is one of them yours?):\n"
                 + "\n".join(f"  - {m}" for m in mistakes)
             )
-    elif ex.visible_messages:
+    elif ex.kind == "test":
         levels.append(
-            "What the visible test insists on:\n"
-            + "\n".join(f"  - {m}" for m in ex.visible_messages)
+            f"What its test cell ({ex.test}) checks: {ex.test_doc or 'see the cell'}"
+            + "".join(f"\n  - {m}" for m in ex.visible_messages)
         )
     outline = _table.reveal().get(ex.notebook, {}).get(ex.name, {}).get("outline")
     if outline:
@@ -259,9 +259,7 @@ def hint(name: str, level: int | None = None, *, notebook: str | None = None) ->
     if level is None:
         level = min(seen + 1, len(levels))
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= len(levels):
-        raise SelfStudyError(
-            f"{ex.name} has hints 1 to {len(levels)}. Received: level={level!r}"
-        )
+        raise SelfStudyError(f"{ex.name} has hints 1 to {len(levels)}. Received: level={level!r}")
     print(f"Hint {level} of {len(levels)} for {ex.label} [{ex.name}]:\n{levels[level - 1]}")
     if level < len(levels):
         print(f"(hint({ex.name!r}) again for the next one)")

@@ -38,6 +38,7 @@ class Exercise:
     defines: tuple[str, ...]
     checks: tuple[dict, ...]
     visible_messages: tuple[str, ...]
+    test_doc: str = ""
 
     @property
     def label(self) -> str:
@@ -100,6 +101,7 @@ def exercises(notebook: str) -> list[Exercise]:
             defines=tuple(e["defines"]),
             checks=tuple(e["checks"]),
             visible_messages=tuple(e["visible_messages"]),
+            test_doc=e.get("test_doc", ""),
         )
         for e in table()["notebooks"][notebook]
     ]
