@@ -169,9 +169,9 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
         ``exercises``: one dict per exercise, in notebook order, with ``name``, ``kind``
         (``check``: its test cell calls ``check_<op>`` batteries; ``test``: other automatic
         tests; ``written``: graded by hand), ``title``, ``section``, ``statement``, ``test``,
-        ``points``, ``defines``, ``checks``, ``visible_messages`` and ``test_doc``. ``reveal``: exercise
-        name -> ``solution`` (the source cell), ``outline`` and, for written ones,
-        ``model_answer`` (model answer and rubric).
+        ``points``, ``defines``, ``checks``, ``visible_messages`` and ``test_doc``.
+        ``reveal``: exercise name -> ``solution`` (the source cell), ``outline`` and, for
+        written ones, ``model_answer`` (model answer and rubric).
     """
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
