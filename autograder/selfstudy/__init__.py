@@ -248,7 +248,7 @@ def hint_levels(ex: Exercise) -> list[str]:
 
 
 @_friendly
-def hint(name: str, level: int | None = None, *, notebook: str | None = None) -> None:
+def hint(name: str | None = None, level: int | None = None, *, notebook: str | None = None) -> None:
     """Show the next hint of an exercise (or hint number ``level``, from 1).
 
     Each call shows one more level; which levels you saw is recorded in your progress.
@@ -267,7 +267,7 @@ def hint(name: str, level: int | None = None, *, notebook: str | None = None) ->
 
 
 @_friendly
-def solution(name: str, *, notebook: str | None = None) -> None:
+def solution(name: str | None = None, *, notebook: str | None = None) -> None:
     """Show the worked solution of an exercise (recorded in your progress)."""
     ex = _table.find(name, notebook)
     if not _table.reveal():
@@ -282,7 +282,7 @@ def solution(name: str, *, notebook: str | None = None) -> None:
 
 
 @_friendly
-def model_answer(name: str, *, notebook: str | None = None) -> None:
+def model_answer(name: str | None = None, *, notebook: str | None = None) -> None:
     """Show the model answer and the rubric of a written exercise (recorded)."""
     ex = _table.find(name, notebook)
     if not _table.reveal():

@@ -144,11 +144,13 @@ def find(name: str, notebook: str | None = None) -> Exercise:
     SelfStudyError
         When no exercise has that name (the message lists the names of the notebook's).
     """
-    if not isinstance(name, str) or not name.strip():
-        raise SelfStudyError(
-            f"give the exercise's name as a string, e.g. 'max_pool1d'. Received: {name!r}"
-        )
     here = notebook or current_notebook()
+    if not isinstance(name, str) or not name.strip():
+        shown = here or notebooks()[0]
+        known = ", ".join(repr(ex.name.removesuffix("_solution")) for ex in exercises(shown))
+        raise SelfStudyError(
+            f"name the exercise as a string; those of {shown} are {known}. Received: {name!r}"
+        )
     order = ([here] if here else []) + [nb for nb in notebooks() if nb != here]
     for depth in range(5):  # names in order of specificity, across notebooks at each level
         for nb in order:

@@ -70,13 +70,22 @@ def test_a_missing_function_scores_zero_with_a_message(capsys):
         (lambda: selfstudy.check("max_pool3d", namespace={}), "no exercise called 'max_pool3d'"),
         (lambda: selfstudy.check(namespace={}), "cannot tell which notebook this is"),
         (lambda: selfstudy.check(notebook="08_nope", namespace={}), "no notebook '08_nope'"),
-        (lambda: selfstudy.check(3), "give the exercise's name as a string"),
+        (lambda: selfstudy.check(3), "name the exercise as a string; those of 01_max"),
     ],
 )
 def test_bad_input_prints_a_message_and_never_raises(call, message, capsys):
     assert call() is None
     out = capsys.readouterr().out
     assert out.startswith("check: ") and message in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("func", [selfstudy.hint, selfstudy.solution, selfstudy.model_answer])
+def test_reveals_without_a_name_list_the_exercises(func, monkeypatch, capsys):
+    monkeypatch.setenv("POOLCOURSE_NOTEBOOK", "06_gradients_through_pooling_and_conv")
+    assert func() is None
+    out = capsys.readouterr().out
+    assert out.startswith(f"{func.__name__}: name the exercise as a string; those of 06_")
+    assert "'max_pool1d_backward'" in out and "Received: None" in out
 
 
 def test_a_damaged_progress_file_is_set_aside(progress_home, capsys):
