@@ -113,6 +113,8 @@ def _check_one(ex: Exercise, namespace: dict, seed: int) -> SelfCheck:
             f"   not measured here: run the exercise's test cell ({ex.test}) for its visible "
             f"tests; its hidden tests ({ex.points:g} points in all) run only at hand-in."
         )
+        for line in _compare_with_model(ex, namespace):
+            print(f"   {line}")
         return result
     with grading_context(seed=seed, keras=False):
         for call in ex.checks:
@@ -190,6 +192,69 @@ def check(name: str | None = None, *, notebook: str | None = None, namespace=Non
         "(hidden tests of answers, written answers)."
     )
     return total
+
+
+def _same(mine, model) -> bool:
+    """``mine`` equals ``model``: dicts key by key, numbers to float32 precision."""
+    import numpy as np
+
+    if isinstance(model, dict):
+        return (
+            isinstance(mine, dict)
+            and mine.keys() == model.keys()
+            and all(_same(mine[k], model[k]) for k in model)
+        )
+    try:
+        a, b = np.asarray(mine, dtype=float), np.asarray(model, dtype=float)
+    except (TypeError, ValueError):
+        return bool(mine == model)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True))
+
+
+def _compare_with_model(ex: Exercise, namespace: dict) -> list[str]:
+    """Self-study edition: the learner's answers (dicts, sequences, arrays) vs the model's.
+
+    The model answer is computed by running the worked solution on a copy of the
+    notebook's variables; single numbers and functions are left to the test cell (a test
+    may accept a range). Nothing is shown of the model's values, only which entries agree.
+    """
+    import io
+
+    import numpy as np
+
+    code = _table.reveal().get(ex.notebook, {}).get(ex.name, {}).get("solution")
+    if not code:
+        return []
+    scratch = dict(namespace)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(code, f"<model answer of {ex.name}>", "exec"), scratch)
+    except Exception:  # the model needs cells the learner has not run: nothing to compare
+        return []
+    lines = []
+    for var in ex.defines:
+        model = scratch.get(var)
+        if not isinstance(model, dict | list | tuple | np.ndarray):
+            continue
+        if var not in namespace:
+            lines.append(f"{var} is not defined yet: run the exercise's cell first.")
+            continue
+        mine = namespace[var]
+        if isinstance(model, dict):
+            keys = list(model)
+            agree = [k for k in keys if isinstance(mine, dict) and k in mine
+                     and _same(mine[k], model[k])]  # fmt: skip
+            wrong = [k for k in keys if k not in agree]
+            lines.append(
+                f"{var}: {len(agree)}/{len(keys)} entries agree with the model answer"
+                + (f" (look again at {', '.join(map(str, wrong))})" if wrong else "")
+            )
+        else:
+            verdict = "agrees" if _same(mine, model) else "does not agree"
+            lines.append(f"{var} {verdict} with the model answer")
+    if lines:
+        lines.append("(a comparison with the model answer, not a score: grading decides)")
+    return lines
 
 
 # --------------------------------------------------------------------------- hints

@@ -96,3 +96,23 @@ def test_a_damaged_progress_file_is_set_aside(progress_home, capsys):
     assert (progress_home / "progress.json.broken").read_text() == "{not json"
     data = json.loads((progress_home / "progress.json").read_text())
     assert data["notebooks"]["01_max_pooling1d"]["max_pool1d_vectorised"]["hints"] == 1
+
+
+def test_answers_are_compared_with_the_model_answer_without_showing_it(capsys):
+    answers = {
+        "a": (10, 3, 10), "b": (10, 2, 10), "c": (32, 49, 8), "d": (32, 50, 8),
+        "e": (1, 2, 3), "f": (1, 3, 3), "g": (16, 5, 25), "h": [2, 1, 4],
+    }  # fmt: skip
+    result = selfstudy.check("shape_answers", namespace={"shape_answers": answers})
+    out = capsys.readouterr().out
+    assert (result.earned, result.measured, result.unmeasured) == (0.0, 0.0, 2.0)
+    assert "shape_answers: 8/8 entries agree with the model answer" in out
+    answers = {**answers, "c": (32, 50, 8), "h": None}
+    selfstudy.check("shape_answers", namespace={"shape_answers": answers})
+    out = capsys.readouterr().out
+    assert "shape_answers: 6/8 entries agree with the model answer (look again at c, h)" in out
+    assert "(32, 49, 8)" not in out  # the model's values are not shown
+    selfstudy.check("predict_gradients", namespace={"grad_max": [1, 0, 0, 1110, 0, 0]})
+    out = capsys.readouterr().out
+    assert "grad_max agrees with the model answer" in out
+    assert "grad_avg is not defined yet" in out
