@@ -211,13 +211,10 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
             if pending is not None:
                 raise ExerciseTableError(f"{where}: solution cell with no test cell after it")
             body = "\n".join(m.group(1) for m in _SOLUTION.finditer(source))
-            pending = {
-                "name": meta["grade_id"],
-                **common,
-                "defines": _defined_names(_SOLUTION.sub(lambda m: m.group(1), source)),
-            }
+            solved = _SOLUTION.sub(lambda m: m.group(1), source)  # the cell, markers dropped
+            pending = {"name": meta["grade_id"], **common, "defines": _defined_names(solved)}
             reveal[meta["grade_id"]] = {
-                "solution": _SOLUTION.sub(lambda m: m.group(1), source).strip() + "\n",
+                "solution": solved.strip() + "\n",
                 "outline": _solution_outline(body),
             }
         elif meta.get("grade") and cell.cell_type == "code":
@@ -233,8 +230,7 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
                 visible_messages=_assert_messages(visible),
                 test_doc=_docstring(source),
             )
-            order = ["name", "kind", "title", "section", "statement", "test", "points"]
-            exercises.append({k: pending[k] for k in order} | pending)
+            exercises.append(pending)
             pending = None
     if pending is not None:
         raise ExerciseTableError(f"{path.name}: solution cell {pending['name']!r} has no test")
