@@ -142,7 +142,7 @@ def mistake_table(notebooks: Iterable[NotebookData]) -> list[MistakeRow]:
     for data in notebooks:
         found: dict[tuple[str, str], tuple[str, set[str], set[str]]] = {}
 
-        def add(kind, key, description, student, cell):
+        def add(kind, key, description, student, cell, found=found):
             _, students, cells = found.setdefault((kind, key), (description, set(), set()))
             students.add(student)
             cells.add(cell)

@@ -83,8 +83,8 @@ def similarity(first: str, second: str, starter: str = "") -> tuple[float, float
 
     Examples
     --------
-    >>> a = "def f(x):\\n    total = 0\\n    for v in x:\\n        total += v * v\\n    return total\\n"
-    >>> b = "def g(y):\\n    s = 0\\n    for w in y:  # squares\\n        s += w * w\\n    return s\\n"
+    >>> a = "def f(x):\\n    t = 0\\n    for v in x:\\n        t += v * v\\n    return t"
+    >>> b = "def g(y):\\n    s = 0\\n    for w in y:  # a comment\\n        s += w*w\\n    return s"
     >>> similarity(a, b)
     (1.0, 1.0)
     """

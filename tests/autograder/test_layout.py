@@ -11,8 +11,9 @@ ALLOWED = {
     "figures": set(),
     "course": set(),
     "sandbox": {"course"},
-    "grading": {"checks", "course", "sandbox"},
-    "": {"checks", "figures", "course", "sandbox", "grading"},  # cli, __main__, the package face
+    "insight": {"checks", "course"},  # reads the gradebook and graded notebooks only
+    "grading": {"checks", "course", "sandbox", "insight"},
+    "": {"checks", "figures", "course", "sandbox", "grading", "insight"},  # cli, __main__, the package face
 }
 
 
@@ -64,7 +65,7 @@ def test_the_top_holds_only_the_package_face_the_cli_and_the_config():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "cli.py", "nbgrader_config.py"]
     rooms = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-    assert rooms == ["checks", "course", "figures", "grading", "sandbox"]
+    assert rooms == ["checks", "course", "figures", "grading", "insight", "sandbox"]
 
 
 def test_imports_flow_one_way_between_rooms():

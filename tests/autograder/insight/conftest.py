@@ -20,7 +20,8 @@ from autograder.checks import check_max_pool1d
 from autograder.course.assignments import COURSE_ID, ensure_bin_on_path
 
 ASSIGNMENT = "ex"
-STARTER = '''def max_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
+STARTER = '''\
+def max_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
     """Max pooling over the steps axis (see the lesson)."""
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -40,7 +41,7 @@ _TRICK = [
 
 
 def run_check(code: str) -> tuple[float, str]:
-    """Points and printed text of ``check_max_pool1d`` on the ``max_pool1d`` that ``code`` defines."""
+    """Points and printed text of ``check_max_pool1d`` on the ``max_pool1d`` ``code`` defines."""
     namespace: dict = {"__name__": "learner"}
     exec(compile(code, "<learner>", "exec"), namespace)
     buffer = io.StringIO()

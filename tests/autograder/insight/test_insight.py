@@ -202,11 +202,13 @@ def test_the_starter_code_is_left_out(make_class):
     )
     one = (
         scaffold
-        + "    return np.stack([x[:, i*strides:i*strides+pool_size].max(1) for i in range(n_out)], 1)\n"
+        + "    windows = [x[:, i*strides:i*strides+pool_size].max(1) for i in range(n_out)]\n"
+        + "    return np.stack(windows, 1)\n"
     )
     two = (
         scaffold
-        + "    idx = np.arange(n_out)[:, None] * strides + np.arange(pool_size)\n    return x[:, idx].max(axis=2)\n"
+        + "    idx = np.arange(n_out)[:, None] * strides + np.arange(pool_size)\n"
+        + "    return x[:, idx].max(axis=2)\n"
     )
     assert min(similarity(one, two)) >= THRESHOLD  # the scaffold alone makes them look alike
     assert max(similarity(one, two, scaffold)) < THRESHOLD
