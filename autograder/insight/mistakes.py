@@ -14,6 +14,10 @@ and, in strict mode, an ``AssertionError`` whose message starts
 text (change it when the format changes); a hint is named by matching it
 against :data:`autograder.checks._hints.HINTS`, the texts the checks print.
 
+The text comes from the learner's kernel, so a learner could print fake lines; it is only
+read for test cells where the gradebook shows lost points, so at worst a learner misnames
+their own failure.
+
 Rows of the table (one per notebook and key, learners counted once):
 
 ``mistake``      a known mistake named by a hint (``max_pool1d: right_only_same``);

@@ -69,22 +69,24 @@ def _cell(kind: str, name: str, source: str, *, solution=False, grade=False, poi
 
 
 def build_class(
-    root: Path, learners: dict[str, str], template: Path | None = None
+    root: Path, learners: dict[str, str], template: Path | None = None, db_url: str | None = None
 ) -> tuple[str, Path]:
     """Gradebook URL and ``out`` folder of a graded class of ``learners`` (id -> their code).
 
     One assignment ``ex`` (notebook ``ex``): the implementation cell
     ``max_pool1d_impl``, its 2-point check cell, a 1-point ``trick_question``
     every learner fails, and a written answer awaiting manual grading. ``template``:
-    an empty gradebook to copy (creating one runs alembic, seconds on a busy machine).
+    an empty SQLite gradebook to copy (creating one runs alembic, seconds on a busy machine);
+    ``db_url``: another gradebook (e.g. PostgreSQL) instead of ``root/gradebook.db``.
     """
     from nbgrader.api import Gradebook
 
     ensure_bin_on_path()
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
     out = root / "out"
     root.mkdir(parents=True, exist_ok=True)
-    if template is not None:
+    if db_url is None:
+        db_url = f"sqlite:///{root / 'gradebook.db'}"
+    if template is not None and db_url.startswith("sqlite"):
         shutil.copyfile(template, root / "gradebook.db")
     with Gradebook(db_url, COURSE_ID) as gb:
         gb.add_assignment(ASSIGNMENT)
