@@ -165,7 +165,7 @@ def mistake_table(notebooks: Iterable[NotebookData]) -> list[MistakeRow]:
                     add(
                         "group",
                         f"{check}: {f.group}",
-                        f"case '{f.case}' failed",
+                        f"case group '{f.group}' failed (e.g. case '{f.case}')",
                         learner.student,
                         cell.name,
                     )
@@ -173,7 +173,7 @@ def mistake_table(notebooks: Iterable[NotebookData]) -> list[MistakeRow]:
                         add(
                             "mistake",
                             f"{check}: {name}",
-                            _short(HINTS[name]),
+                            re.sub(r"\{(\w+)\}", r"<\1>", HINTS[name]),
                             learner.student,
                             cell.name,
                         )

@@ -43,6 +43,8 @@ GUARANTEE = 24
 THRESHOLD = 0.6
 #: Learners with less fingerprinted code of their own in a cell are not compared there.
 MIN_TOKENS = 40
+#: Characters of a cell fingerprinted at most (a pasted megabyte must not stall the report).
+MAX_CHARS = 50_000
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def look_alikes(notebooks: Iterable[NotebookData], threshold: float = THRESHOLD)
                 code = learner.code.get(cell)
                 if code is None or code.strip() == data.starter[cell].strip():
                     continue
-                fp = _fingerprint(code, boilerplate)
+                fp = _fingerprint(code[:MAX_CHARS], boilerplate)
                 if fp.token_coverage >= MIN_TOKENS:
                     prints.append((learner.student, code, fp))
             for (s1, c1, f1), (s2, c2, f2) in itertools.combinations(prints, 2):
