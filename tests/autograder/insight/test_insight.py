@@ -254,3 +254,12 @@ def test_only_the_gradebook_and_notebooks_are_read(make_class, tmp_path):
     assert [r.key for r in first.mistakes] == [r.key for r in again.mistakes]
     with pytest.raises(ValueError, match="Received: threshold=0"):
         build_report(db_url, out, threshold=0)
+
+
+def test_the_similarity_example_runs():
+    import doctest
+
+    from autograder.insight import similarity as module
+
+    result = doctest.testmod(module)
+    assert (result.attempted, result.failed) == (3, 0)
