@@ -59,8 +59,9 @@ class InsightReport:
         """A few lines for the terminal: the most common mistakes, flagged cells, pairs."""
         learners = len({lr.student for nb in self.notebooks for lr in nb.learners})
         lines = [f"class insight ({len(self.notebooks)} notebook(s), {learners} learner(s)):"]
-        named = sorted(
-            (r for r in self.mistakes if r.kind == "mistake"), key=lambda r: -r.learners
+        named = sorted(  # the most common first; "never started" is not a mistake to teach
+            (r for r in self.mistakes if r.kind == "mistake" and "not_implemented" not in r.key),
+            key=lambda r: -r.learners,
         )[:top]
         for r in named:
             lines.append(f"  mistake  {r.learners}/{r.submitted}  {r.assignment}  {r.key}")

@@ -9,7 +9,9 @@ for the cell (written answers awaiting the instructor are left out):
   rest of the notebook (the learner's total without this cell). Near 0 or
   negative: the cell does not go with the rest (a broken test, a trick
   question); undefined (None) when either side is the same for everyone.
-* ``flag``: ``nobody passes`` (no learner has full points) or ``everybody passes``.
+* ``flag``: ``nobody passes`` (no learner has full points) or ``everybody passes``;
+  ``N awaiting manual grading`` while some learners' written answers are ungraded (their
+  cell is left out of the numbers until then), ``not graded yet`` when all are.
 """
 
 from __future__ import annotations
@@ -92,7 +94,12 @@ def item_analysis(notebooks: Iterable[NotebookData]) -> list[ItemRow]:
             eps = 1e-9
             full = sum(s >= cell.max_score - eps for s in mine) / n
             zero = sum(s <= eps for s in mine) / n
-            flag = "nobody passes" if full == 0 else "everybody passes" if full == 1 else ""
+            partial = sum(eps < s < cell.max_score - eps for s in mine) / n
+            pending = len(data.learners) - n
+            if pending:  # written answers still being graded: no verdict on the cell yet
+                flag = f"{pending} awaiting manual grading"
+            else:
+                flag = "nobody passes" if full == 0 else "everybody passes" if full == 1 else ""
             rows.append(
                 ItemRow(
                     data.assignment,
@@ -102,7 +109,7 @@ def item_analysis(notebooks: Iterable[NotebookData]) -> list[ItemRow]:
                     n,
                     sum(mine) / n,
                     full,
-                    1 - full - zero,
+                    partial,
                     zero,
                     pearson(mine, [r for _, r in scored]),
                     flag,

@@ -125,14 +125,11 @@ class MistakeRow:
     students: list[str]
     cells: list[str]
     submitted: int
+    example: str  # the affected learner with the best notebook: the failure stands out there
 
     @property
     def learners(self) -> int:
         return len(self.students)
-
-    @property
-    def example(self) -> str:
-        return self.students[0]
 
 
 def _short(text: str, width: int = 110) -> str:
@@ -190,6 +187,7 @@ def mistake_table(notebooks: Iterable[NotebookData]) -> list[MistakeRow]:
                         key, about = f"{cell.name}: points lost", "partial credit, no error shown"
                     add("unexplained", key, about, learner.student, cell.name)
         order = {"mistake": 0, "group": 1, "unexplained": 2}
+        totals = {learner.student: learner.total for learner in data.learners}
         for (kind, key), (description, students, cells) in sorted(
             found.items(), key=lambda kv: (-len(kv[1][1]), order[kv[0][0]], kv[0][1])
         ):
@@ -203,6 +201,7 @@ def mistake_table(notebooks: Iterable[NotebookData]) -> list[MistakeRow]:
                     sorted(students),
                     sorted(cells),
                     len(data.learners),
+                    min(students, key=lambda s: (-totals[s], s)),
                 )
             )
     return rows

@@ -73,7 +73,11 @@ def test_mistake_table_is_sorted_by_learners_and_names_an_example(report):
         6,
     )
     right_only = next(r for r in report.mistakes if r.key == "max_pool1d: right_only_same")
-    assert right_only.example == "ana"
+    assert right_only.example == "ana"  # ana, ben, cy have the same score: the first name
+    same = next(r for r in report.mistakes if r.key == "max_pool1d: same")
+    assert same.example == "ana" and same.students[-1] == "dee"
+    trick = next(r for r in report.mistakes if r.key == "trick_question: AssertionError")
+    assert trick.example == "eve"  # the best notebook (eve and fay: 2 points) shows it clearest
     assert right_only.cells == ["max_pool1d_checks"]
     assert right_only.description.startswith("padding only on the right")
 
@@ -172,6 +176,10 @@ def test_discrimination_is_the_correlation_with_the_rest_of_the_notebook():
     assert pearson([1, 1, 1], [0, 1, 2]) is None  # a constant side has no correlation
     everybody = NotebookData("x", "x", cells[:1], {}, [Learner("s", {"a": 1.0})])
     assert item_analysis([everybody])[0].flag == "everybody passes"
+    # a written answer graded for one learner (0 points), pending for two: no verdict yet
+    pending = [Learner("s1", {"a": 0.0}), Learner("s2", {"a": None}), Learner("s3", {"a": None})]
+    (row,) = item_analysis([NotebookData("x", "x", cells[:1], {}, pending)])
+    assert (row.flag, row.learners, row.zero) == ("2 awaiting manual grading", 1, 1.0)
 
 
 # ----------------------------------------------------------------------------- look-alikes
