@@ -31,6 +31,7 @@ tr.flag td { background: #fdecea; }
 .pair pre { background: #f7f7f7; border: 1px solid #ddd; padding: .5em; overflow-x: auto;
             font-size: .8em; max-height: 40em; }
 img { max-width: 100%; border: 1px solid #eee; }
+details { margin: .5em 0; } summary { cursor: pointer; font-weight: 600; }
 """
 
 
@@ -57,6 +58,28 @@ def _link(student: str, data: NotebookData, out: Path, dest: Path) -> str:
 def _image(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img alt="{_e(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+#: Look-alike pairs shown open; the rest are one click away (a class can have many).
+OPEN_PAIRS = 5
+
+
+def _pairs_table(pairs: Sequence[LookAlike]) -> str:
+    """One row per pair of learners: how many cells are alike, the best score, links below."""
+    by_learners: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(pairs):
+        by_learners.setdefault((p.first, p.second), []).append(i)
+    rows = sorted(by_learners.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    out = ["<table><tr><th>learners</th><th>cells alike</th><th>best score</th><th>cells</th></tr>"]
+    for (first, second), found in rows:
+        links = ", ".join(f'<a href="#pair-{i}">{_e(pairs[i].cell)}</a>' for i in found)
+        best = max(pairs[i].score for i in found)
+        out.append(
+            f"<tr><td>{_e(first)} and {_e(second)}</td><td class='num'>{len(found)}</td>"
+            f"<td class='num'>{best:.2f}</td><td>{links}</td></tr>"
+        )
+    out.append("</table>")
+    return "\n".join(out)
 
 
 def render_page(
@@ -149,17 +172,20 @@ def render_page(
     ]
     if not pairs:
         parts.append('<p class="note">No pair above the threshold.</p>')
-    for p in pairs:
+    else:
+        parts.append(_pairs_table(pairs))
+    for i, p in enumerate(pairs):
         label = p.assignment if p.notebook == p.assignment else f"{p.assignment}/{p.notebook}"
         parts.append(
-            f"<h3>{_e(label)}, cell {_e(p.cell)}: {_e(p.first)} and {_e(p.second)} "
-            f"(score {p.score:.2f})</h3>"
+            f'<details id="pair-{i}"{" open" if i < OPEN_PAIRS else ""}><summary>'
+            f"{_e(label)}, cell {_e(p.cell)}: <b>{_e(p.first)}</b> and <b>{_e(p.second)}</b> "
+            f"(score {p.score:.2f})</summary>"
             f'<p class="note">{_e(p.first)}: {_pct(p.similarity[0])} of the code found in '
             f"{_e(p.second)}'s; {_e(p.second)}: {_pct(p.similarity[1])} found in "
             f"{_e(p.first)}'s.</p>"
             '<div class="pair">'
             f"<div><b>{_e(p.first)}</b><pre>{_e(p.code[0])}</pre></div>"
-            f"<div><b>{_e(p.second)}</b><pre>{_e(p.code[1])}</pre></div></div>"
+            f"<div><b>{_e(p.second)}</b><pre>{_e(p.code[1])}</pre></div></div></details>"
         )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
