@@ -13,7 +13,8 @@ ALLOWED = {
     "sandbox": {"course"},
     "insight": {"checks", "course"},  # reads the gradebook and graded notebooks only
     "grading": {"checks", "course", "sandbox", "insight"},
-    "": {"checks", "figures", "course", "sandbox", "grading", "insight"},  # cli, __main__, the package face
+    # cli, __main__, the package face
+    "": {"checks", "figures", "course", "sandbox", "grading", "insight"},
 }
 
 
