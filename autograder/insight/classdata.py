@@ -68,11 +68,8 @@ class NotebookData:
 
     @property
     def label(self) -> str:
-        return (
-            self.assignment
-            if self.notebook == self.assignment
-            else (f"{self.assignment}/{self.notebook}")
-        )
+        same = self.notebook == self.assignment
+        return self.assignment if same else f"{self.assignment}/{self.notebook}"
 
     @property
     def max_score(self) -> float:

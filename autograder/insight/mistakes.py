@@ -139,71 +139,55 @@ def _short(text: str, width: int = 110) -> str:
 
 def mistake_table(notebooks: Iterable[NotebookData]) -> list[MistakeRow]:
     """Rows per notebook, most learners first (then mistakes before groups, then by name)."""
-    rows: list[MistakeRow] = []
-    for data in notebooks:
-        found: dict[tuple[str, str], tuple[str, set[str], set[str]]] = {}
+    return [row for data in notebooks for row in _notebook_rows(data)]
 
-        def add(kind, key, description, student, cell, found=found):
-            _, students, cells = found.setdefault((kind, key), (description, set(), set()))
-            students.add(student)
-            cells.add(cell)
 
-        for learner in data.learners:
-            for cell in data.cells:
-                if not cell.test:
-                    continue
-                score = learner.scores.get(cell.name)
-                if score is None or score >= cell.max_score:
-                    continue
-                text = learner.outputs.get(cell.name, "")
-                failures = parse_check_output(text)
-                for f in failures:
-                    check = f.check or cell.name
-                    add(
-                        "group",
-                        f"{check}: {f.group}",
-                        f"case group '{f.group}' failed (e.g. case '{f.case}')",
-                        learner.student,
-                        cell.name,
-                    )
-                    for name in f.mistakes:
-                        add(
-                            "mistake",
-                            f"{check}: {name}",
-                            re.sub(r"\{(\w+)\}", r"<\1>", HINTS[name]),
-                            learner.student,
-                            cell.name,
-                        )
-                    if not f.mistakes:
-                        about = _short(f.hints[0]) if f.hints else "no known mistake reproduces it"
-                        add("unexplained", f"{check}: {f.group}", about, learner.student, cell.name)
-                if not failures:
-                    error = _error_name(text)
-                    if learner.path is None:
-                        key, about = f"{cell.name}: not graded", "no autograded notebook"
-                    elif error:
-                        key, about = f"{cell.name}: {error}", "the test cell raised " + error
-                    else:
-                        key, about = f"{cell.name}: points lost", "partial credit, no error shown"
-                    add("unexplained", key, about, learner.student, cell.name)
-        order = {"mistake": 0, "group": 1, "unexplained": 2}
-        totals = {learner.student: learner.total for learner in data.learners}
-        for (kind, key), (description, students, cells) in sorted(
-            found.items(), key=lambda kv: (-len(kv[1][1]), order[kv[0][0]], kv[0][1])
-        ):
-            rows.append(
-                MistakeRow(
-                    data.assignment,
-                    data.notebook,
-                    kind,
-                    key,
-                    description,
-                    sorted(students),
-                    sorted(cells),
-                    len(data.learners),
-                    min(students, key=lambda s: (-totals[s], s)),
-                )
-            )
+def _notebook_rows(data: NotebookData) -> list[MistakeRow]:
+    found: dict[tuple[str, str], tuple[str, set[str], set[str]]] = {}
+
+    def add(kind, key, description, student, cell):
+        _, students, cells = found.setdefault((kind, key), (description, set(), set()))
+        students.add(student)
+        cells.add(cell)
+
+    for learner in data.learners:
+        for cell in data.cells:
+            score = learner.scores.get(cell.name)
+            if not cell.test or score is None or score >= cell.max_score:
+                continue  # only test cells where the gradebook shows lost points
+            text = learner.outputs.get(cell.name, "")
+            failures = parse_check_output(text)
+            for f in failures:
+                check = f.check or cell.name
+                about = f"case group '{f.group}' failed (e.g. case '{f.case}')"
+                add("group", f"{check}: {f.group}", about, learner.student, cell.name)
+                for name in f.mistakes:
+                    about = re.sub(r"\{(\w+)\}", r"<\1>", HINTS[name])  # wrong_dtype's {received}
+                    add("mistake", f"{check}: {name}", about, learner.student, cell.name)
+                if not f.mistakes:
+                    about = _short(f.hints[0]) if f.hints else "no known mistake reproduces it"
+                    add("unexplained", f"{check}: {f.group}", about, learner.student, cell.name)
+            if not failures:
+                error = _error_name(text)
+                if learner.path is None:
+                    key, about = f"{cell.name}: not graded", "no autograded notebook"
+                elif error:
+                    key, about = f"{cell.name}: {error}", "the test cell raised " + error
+                else:
+                    key, about = f"{cell.name}: points lost", "partial credit, no error shown"
+                add("unexplained", key, about, learner.student, cell.name)
+
+    order = {"mistake": 0, "group": 1, "unexplained": 2}
+    totals = {learner.student: learner.total for learner in data.learners}
+    rows = []
+    for (kind, key), (description, students, cells) in sorted(
+        found.items(), key=lambda kv: (-len(kv[1][1]), order[kv[0][0]], kv[0][1])
+    ):
+        example = min(students, key=lambda s: (-totals[s], s))
+        rows.append(
+            MistakeRow(data.assignment, data.notebook, kind, key, description, sorted(students),
+                       sorted(cells), len(data.learners), example)
+        )  # fmt: skip
     return rows
 
 
