@@ -44,6 +44,7 @@ _STRICT = re.compile(
     r"(?P<check>\w+): case '(?P<case>[^']*)' \(group '(?P<group>[\w.-]+)'\) failed"
 )
 _HINT = re.compile(r"^\s*(?:hint:|looks like)\s*(?P<text>.+?)\s*$")
+_RAISED = re.compile(r"^\s*your function raised (?P<name>[\w.]+)")
 _SUMMARY = re.compile(r"^\s*(?P<check>\w+): \d+/\d+ groups pass")
 _ERROR = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)):")
 
@@ -57,6 +58,7 @@ class Failure:
     case: str
     mistakes: list[str] = field(default_factory=list)  # names in HINTS
     hints: list[str] = field(default_factory=list)  # hint texts no name matched
+    raised: str | None = None  # "your function raised <raised>: ..."
 
 
 def _template(text: str) -> re.Pattern:
@@ -97,6 +99,8 @@ def parse_check_output(text: str) -> list[Failure]:
                 current.hints.append(m["text"])
             elif name not in current.mistakes:
                 current.mistakes.append(name)
+        elif (m := _RAISED.match(line)) and current is not None and current.raised is None:
+            current.raised = m["name"]
         elif m := _SUMMARY.match(line):
             for failure in pending:
                 failure.check = m["check"]
@@ -165,7 +169,13 @@ def _notebook_rows(data: NotebookData) -> list[MistakeRow]:
                     about = re.sub(r"\{(\w+)\}", r"<\1>", HINTS[name])  # wrong_dtype's {received}
                     add("mistake", f"{check}: {name}", about, learner.student, cell.name)
                 if not f.mistakes:
-                    about = _short(f.hints[0]) if f.hints else "no known mistake reproduces it"
+                    about = (
+                        _short(f.hints[0])
+                        if f.hints
+                        else f"the function raised {f.raised}"
+                        if f.raised
+                        else "no known mistake reproduces it"
+                    )
                     add("unexplained", f"{check}: {f.group}", about, learner.student, cell.name)
             if not failures:
                 error = _error_name(text)

@@ -145,6 +145,15 @@ def test_an_unknown_hint_is_kept_and_the_failure_stays_unexplained():
     )
     (failure,) = parse_check_output(text)
     assert failure.mistakes == [] and failure.hints == ["a hint from a newer check"]
+    raised = (
+        "  FAIL basic: case 'basic/sentence' failed\n"
+        "       your function raised RecursionError: maximum recursion depth exceeded\n"
+        "global_average_pool1d: 0/1 groups pass -> 0 of 1 points\n"
+    )
+    (failure,) = parse_check_output(raised)
+    assert (failure.check, failure.raised, failure.mistakes) == (
+        "global_average_pool1d", "RecursionError", [],
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- items
