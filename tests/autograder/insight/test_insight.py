@@ -280,3 +280,15 @@ def test_the_similarity_example_runs():
 
     result = doctest.testmod(module)
     assert (result.attempted, result.failed) == (3, 0)
+
+
+def test_a_missing_or_broken_graded_notebook_is_reported_not_fatal(make_class):
+    db_url, out = make_class({"ana": RIGHT_ONLY_VECTOR, "dee": STRIDES_ONE, "eve": CORRECT_GATHER})
+    (out / "autograded" / "ana" / "ex" / "ex.ipynb").unlink()
+    (out / "autograded" / "dee" / "ex" / "ex.ipynb").write_bytes(b"\x00not json")
+    report = build_report(db_url, out)
+    unexplained = _rows(report, "unexplained")
+    assert unexplained["max_pool1d_checks: not graded"] == ["ana"]  # no notebook to read
+    assert unexplained["max_pool1d_checks: points lost"] == ["dee"]  # unreadable: no output
+    assert _rows(report, "mistake") == {}
+    assert report.pairs == []
