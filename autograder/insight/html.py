@@ -31,6 +31,7 @@ tr.flag td { background: #fdecea; }
 .pair pre { background: #f7f7f7; border: 1px solid #ddd; padding: .5em; overflow-x: auto;
             font-size: .8em; max-height: 40em; }
 img { max-width: 100%; border: 1px solid #eee; }
+mark { background: #ffe9a8; }
 details { margin: .5em 0; } summary { cursor: pointer; font-weight: 600; }
 """
 
@@ -53,6 +54,19 @@ def _link(student: str, data: NotebookData, out: Path, dest: Path) -> str:
         return _e(student)
     href = os.path.relpath(feedback, dest)
     return f'<a href="{_e(href)}">{_e(student)}</a>'
+
+
+def _marked(code: str, spans) -> str:
+    """``code`` escaped, the shared ``(start, end)`` spans inside ``<mark>``."""
+    parts, at = [], 0
+    for start, end in sorted(spans):
+        start, end = max(start, at), min(end, len(code))
+        if start >= end:
+            continue
+        parts += [_e(code[at:start]), f"<mark>{_e(code[start:end])}</mark>"]
+        at = end
+    parts.append(_e(code[at:]))
+    return "".join(parts)
 
 
 def _image(path: Path) -> str:
@@ -166,7 +180,8 @@ def render_page(
         '<h2 id="lookalikes">Look-alike submissions</h2>',
         '<p class="note">Pairs of learners whose implementation cells are mostly each other\'s '
         "code once names, whitespace and comments are normalised (copydetect's winnowing "
-        "fingerprints; the starter code is left out). Score: the smaller of the two shares "
+        "fingerprints; the starter code is left out; shared code is highlighted). Score: the "
+        "smaller of the two shares "
         f"covered; pairs from {threshold:.0%} are shown. <b>A flag, not a verdict:</b> shared "
         "course material or a common idiom can make honest work alike. You decide.</p>",
     ]
@@ -184,8 +199,9 @@ def render_page(
             f"{_e(p.second)}'s; {_e(p.second)}: {_pct(p.similarity[1])} found in "
             f"{_e(p.first)}'s.</p>"
             '<div class="pair">'
-            f"<div><b>{_e(p.first)}</b><pre>{_e(p.code[0])}</pre></div>"
-            f"<div><b>{_e(p.second)}</b><pre>{_e(p.code[1])}</pre></div></div></details>"
+            f"<div><b>{_e(p.first)}</b><pre>{_marked(p.code[0], p.shared[0])}</pre></div>"
+            f"<div><b>{_e(p.second)}</b><pre>{_marked(p.code[1], p.shared[1])}</pre></div>"
+            "</div></details>"
         )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -58,6 +58,8 @@ class LookAlike:
     second: str
     similarity: tuple[float, float]
     code: tuple[str, str]
+    #: (start, end) character spans of each code that the other shares (copydetect's slices)
+    shared: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] = ((), ())
 
     @property
     def score(self) -> float:
@@ -127,7 +129,7 @@ def look_alikes(notebooks: Iterable[NotebookData], threshold: float = THRESHOLD)
                 if fp.token_coverage >= MIN_TOKENS:
                     prints.append((learner.student, code, fp))
             for (s1, c1, f1), (s2, c2, f2) in itertools.combinations(prints, 2):
-                _, (a, b), _ = compare_files(f1, f2)
+                _, (a, b), (slices1, slices2) = compare_files(f1, f2)
                 if min(a, b) >= threshold:
                     found.append(
                         LookAlike(
@@ -138,10 +140,21 @@ def look_alikes(notebooks: Iterable[NotebookData], threshold: float = THRESHOLD)
                             s2,
                             (float(a), float(b)),
                             (c1, c2),
+                            (_spans(slices1), _spans(slices2)),
                         )
                     )
     found.sort(key=lambda p: (-p.score, p.assignment, p.notebook, p.cell, p.first, p.second))
     return found
+
+
+def _spans(slices) -> tuple[tuple[int, int], ...]:
+    """copydetect's 2 x N (starts, ends) array as ``((start, end), ...)``; () when empty."""
+    import numpy as np
+
+    array = np.asarray(slices)
+    if array.ndim != 2 or array.shape[0] != 2:
+        return ()
+    return tuple((int(a), int(b)) for a, b in zip(array[0], array[1], strict=True))
 
 
 def write_look_alikes_csv(pairs: Iterable[LookAlike], path: Path) -> Path:

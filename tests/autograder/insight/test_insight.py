@@ -199,6 +199,9 @@ def test_the_renamed_copy_is_the_only_flagged_pair(report):
     (pair,) = report.pairs
     assert pair.score == pytest.approx(1.0)
     assert pair.code == (RIGHT_ONLY_VECTOR, RIGHT_ONLY_RENAMED)
+    first_shared = "".join(RIGHT_ONLY_VECTOR[a:b] for a, b in pair.shared[0])
+    assert "count = -(-n // step)" in first_shared  # the body is shared, renamed or not
+    assert "padding_block" in "".join(RIGHT_ONLY_RENAMED[a:b] for a, b in pair.shared[1])
 
 
 def test_independent_right_implementations_are_not_alike():
@@ -254,6 +257,7 @@ def test_report_files_and_a_self_contained_escaped_page(make_class):
     assert page.count("data:image/png;base64,") == 1
     assert "max_pool1d: right_only_same" in page and "nobody passes" in page
     assert "ana</b><pre>" in page and "stride = strides or pool_size" in page  # side by side
+    assert "<mark>" in page
     with (report.dest / "look_alikes.csv").open(encoding="utf-8") as fh:
         (row,) = csv.DictReader(fh)
     assert (row["first"], row["second"], row["score"]) == ("ana", "ben", "1.00")
@@ -292,3 +296,13 @@ def test_a_missing_or_broken_graded_notebook_is_reported_not_fatal(make_class):
     assert unexplained["max_pool1d_checks: points lost"] == ["dee"]  # unreadable: no output
     assert _rows(report, "mistake") == {}
     assert report.pairs == []
+
+
+def test_shared_code_is_marked_and_escaped():
+    from autograder.insight.html import _marked
+
+    assert _marked("a<b>c&d", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c&amp;d"
+    # overlapping and out-of-range spans are clipped, never duplicated
+    assert _marked("abcdef", [(3, 9), (0, 2), (1, 4)]) == (
+        "<mark>ab</mark><mark>cd</mark><mark>ef</mark>"
+    )
