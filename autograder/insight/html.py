@@ -28,6 +28,7 @@ tr.flag td { background: #fdecea; }
 .kind-mistake { color: #8a1c1c; font-weight: 600; } .kind-unexplained { color: #7a5b00; }
 .note { color: #555; font-size: .9em; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
+.pair > div { min-width: 0; }
 .pair pre { background: #f7f7f7; border: 1px solid #ddd; padding: .5em; overflow-x: auto;
             font-size: .8em; max-height: 40em; }
 img { max-width: 100%; border: 1px solid #eee; }
