@@ -1,4 +1,4 @@
-"""The command line: ``python -m autograder {generate,validate,grade,demo,...}``.
+"""The command line: ``python -m autograder {generate,validate,grade,report,demo,...}``.
 
 Examples
 --------
@@ -9,6 +9,7 @@ Examples
     python -m autograder validate --jobs 2   # solutions pass all tests, students none
     python -m autograder grade submitted/ --jobs 2
     python -m autograder grade lms_export/ --db postgresql://grader@db/poolcourse
+    python -m autograder report --db postgresql://grader@db/poolcourse --out grading-output
     python -m autograder demo                # a throw-away course, graded end to end
     python -m autograder generate --graded   # for a graded class: no solutions in the package
     python -m autograder setup-cell          # (re)insert each source notebook's set-up cell
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 
 from .course.assignments import REPO_ROOT, Course, ensure_bin_on_path
+from .insight.similarity import THRESHOLD
 from .sandbox.kernels import Limits
 from .selfstudy import SelfStudyError
 
@@ -52,6 +54,14 @@ def _positive(option: str):
 
 
 _jobs = _positive("--jobs")
+
+
+def _share(value: str) -> float:
+    """An argparse type: a number in (0, 1] (look-alike threshold)."""
+    number = float(value)
+    if not 0 < number <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1]. Received: --threshold={value}")
+    return number
 
 
 def cmd_generate(args) -> int:
@@ -147,6 +157,25 @@ def cmd_grade(args) -> int:
     return 0 if summary.ok else 1
 
 
+def cmd_report(args) -> int:
+    from .insight import build_report
+
+    root = Path(args.course).resolve()
+    db_url = args.db or f"sqlite:///{root / 'gradebook.db'}"
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///") :]).is_file():
+        raise FileNotFoundError(
+            f"no gradebook there (grade a class first). Received: --db={db_url}"
+        )
+    out = Path(args.out) if args.out else root / "grading-output"
+    report = build_report(
+        db_url, out, assignments=args.assignments or None, dest=args.dest, threshold=args.threshold
+    )
+    if not report.notebooks:
+        print(f"report: no graded submissions in {db_url}")
+    print(report.text())
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .grading.demo import run_demo
 
@@ -161,8 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m autograder",
         description=(
             "Instructor tools for the poolcourse nbgrader course: generate the student "
-            "notebooks, validate them, grade a class in parallel, run a demo. Learners: "
-            "`notebooks DIR` copies a fresh set to work in, `progress` shows your self-checks."
+            "notebooks, validate them, grade a class in parallel, report on a graded class, "
+            "run a demo. Learners: `notebooks DIR` copies a fresh set to work in, `progress` "
+            "shows your self-checks."
         ),
         epilog="Run `python -m autograder <command> --help` for a command's options.",
     )
@@ -299,6 +329,43 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=metavar,
             help=f"{what} (default: {default})",
         )
+
+    p = add(
+        "report",
+        "class insight of a graded class: common mistakes, item analysis, look-alikes",
+        cmd_report,
+        "Read the gradebook and the autograded notebooks of a class graded earlier (grade "
+        "writes this report too) and write <out>/insight/: report.html (one self-contained "
+        "page), mistakes.csv (learners per named mistake, failing case group and unexplained "
+        "failure), items.csv and plots (per graded cell: mean, full/partial/zero shares, "
+        "discrimination, cells nobody or everybody passes), look_alikes.csv (pairs of "
+        "learners whose implementation cells are alike once names, whitespace and comments "
+        "are normalised; the starter code left out; a flag for the instructor, never a "
+        "penalty). No learner code runs.",
+    )
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all graded")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="the gradebook, an SQLAlchemy URL (default: sqlite:///<course>/gradebook.db)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="grade's --out folder, holding autograded/ (default: <course>/grading-output)",
+    )
+    p.add_argument(
+        "--dest", metavar="DIR", default=None, help="where the report goes (default: <out>/insight)"
+    )
+    p.add_argument(
+        "--threshold",
+        type=_share,
+        default=THRESHOLD,
+        metavar="X",
+        help=f"flag look-alike pairs from this similarity on, 0 < X <= 1 (default: {THRESHOLD})",
+    )
 
     p = add(
         "demo",
