@@ -232,7 +232,7 @@ _SETUP_CACHE: dict[tuple, dict[str, dict]] = {}
 
 def _setup_statements(source: str, skipped: set[str]):
     """The instructor cell's definitions worth running here (see :func:`trusted_setup`)."""
-    for code in statements(source, "definitions"):
+    for code in statements(source, "definitions", skip=()):
         node = code.body[0]
         if _from(_imports(node), SKIPPED_MODULES):
             skipped.update(_imported_names(node))
@@ -584,6 +584,13 @@ def verdict_notebook(
                     continue
                 namespace = _copied(setup.get(gid, {}))
                 learner = session.values(names) if names else {}
+                errors += [
+                    value.message()
+                    for value in learner.values()
+                    if isinstance(value, NotPlain)
+                    and not isinstance(value, Unbound)
+                    and value.what != "a module"
+                ]
                 for name, value in learner.items():
                     module = isinstance(value, NotPlain) and value.what == "a module"
                     if module and name in namespace:

@@ -363,11 +363,12 @@ DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, 
                ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Try, ast.If, ast.With)  # fmt: skip
 
 
-def statements(source: str, mode: str) -> list[ast.Module]:
+def statements(source: str, mode: str, skip: tuple[str, ...] | None = None) -> list[ast.Module]:
     """The top-level statements of a cell to run, each on its own.
 
     ``mode="all"``: every statement (a solution cell); ``"definitions"``: only
-    :data:`DEFINITIONS` (any other cell). A cell that does not parse gives none.
+    :data:`DEFINITIONS` (any other cell), and none that imports one of ``skip``
+    (default: :data:`SKIPPED_IMPORTS`). A cell that does not parse gives none.
     """
     try:
         tree = ast.parse(_learner_source(source))
@@ -376,8 +377,28 @@ def statements(source: str, mode: str) -> list[ast.Module]:
     return [
         ast.Module([node], type_ignores=[])
         for node in tree.body
-        if mode == "all" or isinstance(node, DEFINITIONS)
+        if mode == "all" or (isinstance(node, DEFINITIONS) and not _imports(node, skip))
     ]
+
+
+#: Modules a "definitions" cell does not import in the worker: plotting and notebook
+#: display (slow to import, no answer needs them) and what the worker refuses anyway.
+SKIPPED_IMPORTS = ("matplotlib", "seaborn", "plotly", "ipywidgets", *FORBIDDEN)
+
+
+def _imports(node: ast.AST, skip: tuple[str, ...] | None) -> bool:
+    """Whether ``node`` imports one of ``skip`` (:data:`SKIPPED_IMPORTS`) anywhere inside."""
+    skipped = SKIPPED_IMPORTS if skip is None else skip
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Import):
+            modules = [alias.name for alias in sub.names]
+        elif isinstance(sub, ast.ImportFrom) and sub.module and not sub.level:
+            modules = [sub.module]
+        else:
+            continue
+        if any(m.split(".")[0] in skipped for m in modules):
+            return True
+    return False
 
 
 class StatementTimeout(BaseException):
