@@ -103,6 +103,10 @@ def configure_autograde(cfg, scratch: Path, job: dict) -> dict[str, Path]:
 
     deny = [*job.get("deny", []), job["source"], str(Path(job["release"]).parent)]
     paths = sandbox.configure_autograde(cfg, scratch, limits_from_job(job), deny, job.get("zygote"))
+    cfg.Autograde.autograde_preprocessors = [
+        _kernel_scores_class() if p.__name__ == "SaveAutoGrades" else p
+        for p in cfg.Autograde.autograde_preprocessors
+    ]
     # the assignment's data files (not its notebooks) where the kernel runs
     for path in Path(job["source"]).rglob("*"):
         if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
@@ -110,6 +114,33 @@ def configure_autograde(cfg, scratch: Path, job: dict) -> dict[str, Path]:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(path.read_bytes())
     return paths
+
+
+def _kernel_scores_class():
+    """nbgrader's ``SaveAutoGrades``, except that a kernel output it cannot score counts 0.
+
+    A test cell's output is the learner's to shape: one that shows more points
+    than the cell has makes nbgrader raise ``ValueError`` and drop the whole
+    submission. Here that cell is recorded as 0; the verdict
+    (:func:`after_autograde`) decides the stored score in any case.
+    """
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    from ..sandbox.executor import error_output
+
+    class SaveKernelScores(SaveAutoGrades):
+        def _add_score(self, cell, resources) -> None:
+            try:
+                super()._add_score(cell, resources)
+            except ValueError:
+                outputs = cell.outputs
+                cell.outputs = [error_output("UnscorableOutput", "not a score nbgrader accepts")]
+                try:
+                    super()._add_score(cell, resources)
+                finally:
+                    cell.outputs = outputs
+
+    return SaveKernelScores
 
 
 # --------------------------------------------------------------------------- after nbgrader

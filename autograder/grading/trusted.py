@@ -8,8 +8,10 @@ of every autograded test cell are decided here, in the grader, by
 :func:`verdict_notebook`:
 
 1. **Learner names** (:func:`learner_names`): every top-level name a solution
-   cell of the *released* notebook binds (function names, answer variables).
-   Only these cross from the learner's side.
+   cell of the *released* notebook binds (function names, answer variables),
+   and of the source notebook (a cell that is all solution is
+   ``raise NotImplementedError()`` in the release). Only these cross from the
+   learner's side.
 2. **Trusted setup** (:func:`trusted_setup`): the instructor's non-grade,
    non-solution code cells of the *source* notebook, run here once per
    assignment and process, keeping only definitions (imports, ``def``,
@@ -555,7 +557,13 @@ def verdict_notebook(
 
     graded_nb = nbformat.read(autograded, as_version=4)
     source_nb = nbformat.read(source, as_version=4)
-    names = learner_names(nbformat.read(release, as_version=4))
+    # the template's solution cells, and the instructor's (a cell that is all solution
+    # is "raise NotImplementedError()" in the template: the source says what it binds)
+    names = list(
+        dict.fromkeys(
+            learner_names(nbformat.read(release, as_version=4)) + learner_names(source_nb)
+        )
+    )
     tests = {_meta(c).get("grade_id"): c for c in source_nb.cells if is_test_cell(c)}
     setup = trusted_setup(source)
     session = Session(budget=budget, call_timeout=call_timeout, memory_mb=memory_mb)

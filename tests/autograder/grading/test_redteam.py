@@ -415,6 +415,19 @@ def test_redefined_helpers_and_globals_earn_nothing(course, tmp_path, what, wher
     assert got == NOTHING
 
 
+def test_a_redefined_setup_helper_does_not_reach_the_hidden_tests(course, tmp_path):
+    # with the learner's make_sequence (zeros), zeros would be the reference's answer too
+    zeros = "def make_sequence(steps, channels=1):\n    return np.zeros((1, steps, channels))\n"
+    fills = {
+        "max_pool1d_impl": zeros + "def max_pool1d(x, pool_size=2, strides=None, **kw):\n"
+        "    strides = strides or pool_size\n"
+        "    return np.zeros((1, (x.shape[1] - pool_size) // strides + 1, x.shape[2]), x.dtype)\n",
+        "hand_pooled": zeros + "hand_pooled = np.zeros(3)",
+    }
+    got = scores(course, submission(tmp_path, fills, extra=[("setup", zeros)]))
+    assert got == without(FULL, *IMPL, "hand_pooled_test")
+
+
 # ------------------------------------------------------------------ 4. the checks themselves
 
 CHECK_PATCHES = {
