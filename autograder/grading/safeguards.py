@@ -277,7 +277,9 @@ def after_autograde(
             Path(job["release"]) / f"{nb_id}.ipynb",
             seed=job.get("verdict_seed"),
             cell_timeout=float(limits.cell_timeout),
-            budget=float(limits.notebook_timeout),
+            # the learner's code already had the notebook limit in the kernel: half of it
+            # again here keeps a submission's worst case within the grader's submission limit
+            budget=float(limits.notebook_timeout) / 2,
             call_timeout=min(20.0, float(limits.cell_timeout)),
             memory_mb=min(2048, int(limits.memory_mb)),
         )
