@@ -856,3 +856,29 @@ def test_end_to_end_grade_stores_the_verdict(tmp_path):
         assert got == expected, (student, [a for a in summary.anomalies if a.student == student])
     html = (tmp_path / "out" / "feedback" / "liar" / AID / f"{AID}.html").read_text()
     assert "Verdict: 0 of 1 points" in html and "not plain data" in html
+
+
+def test_worker_calls_keep_the_exception_class_and_call_back_trusted_functions():
+    from autograder.sandbox.worker import CALLABLE, LearnerError, Worker
+
+    source = (
+        "def checked(x):\n"
+        "    if x <= 0:\n"
+        "        raise ValueError(f'x must be positive. Received: x={x}')\n"
+        "    return x\n"
+        "def apply(fn, x):\n"
+        "    return fn(x) + 1\n"
+        "def slow():\n"
+        "    while True:\n"
+        "        pass\n"
+    )
+    with Worker(call_timeout=10) as worker:
+        assert worker.exec_cell("cell", source, "all", 5.0, 30.0) == []
+        assert set(worker.values(["checked", "apply", "slow"]).values()) == {CALLABLE}
+        with pytest.raises(ValueError, match=r"Received: x=0") as raised:
+            worker.call("checked", (0,), {}, 10.0)
+        assert isinstance(raised.value, LearnerError)
+        assert worker.call("apply", (lambda x: 10 * x, 4), {}, 10.0) == 41  # called back here
+        with pytest.raises(LearnerError, match="ran too long"):
+            worker.call("slow", (), {}, 2.0)
+        assert worker.call("checked", (3,), {}, 10.0) == 3  # the worker survived
