@@ -26,8 +26,9 @@ The protocol (length-prefixed JSON over the process's stdin/stdout):
     ``{"value"}``/``{"error"}``.
 
 Plain data (:func:`encode`/:func:`decode`) is None, bool, int, float, complex,
-str, Ellipsis, tuple/list/dict (bounded depth and size) and NumPy arrays and
-scalars of bool/int/uint/float/complex dtype, arrays as ``.npy`` bytes read
+str, Ellipsis, tuple/list/dict (bounded depth and size), NumPy arrays and
+scalars of bool/int/uint/float/complex dtype (and those dtypes and scalar
+types), arrays as ``.npy`` bytes read
 with ``allow_pickle=False``. The worker encodes only objects of those *exact*
 types (a subclass, an object with its own ``__eq__``/``__array__``, a generator
 becomes ``{"other": "<type name>"}``); :func:`decode` builds fresh objects of
@@ -128,6 +129,12 @@ for _method in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__b
     setattr(NotPlain, _method, NotPlain._refuse)
 
 
+#: Types that cross as themselves (a ``dtype=np.float32`` argument, an answer ``int``).
+_SCALAR_TYPES = {t: t.__name__ for t in (bool, int, float, complex, str)}
+_SCALAR_TYPES.update({t: f"numpy.{t.__name__}" for t in NUMPY_SCALARS})
+_TYPES_BY_NAME = {name: t for t, name in _SCALAR_TYPES.items()}
+
+
 class _Count:
     def __init__(self):
         self.items = 0
@@ -181,6 +188,14 @@ def encode(value, *, exact: bool = True, refs=None, _depth: int = 0, _count=None
         return value
     if isinstance(value, NotPlain):
         return {"other": value.what}
+    if isinstance(value, np.dtype):  # (NumPy's dtype classes cannot be subclassed)
+        return (
+            {"dtype": value.str}
+            if value.kind in PLAIN_KINDS and not value.fields
+            else {"other": f"the dtype {value}"}
+        )
+    if isinstance(value, type) and value in _SCALAR_TYPES:
+        return {"type": _SCALAR_TYPES[value]}
     if isinstance(value, np.generic | np.ndarray):
         if exact and kind is not np.ndarray and kind not in NUMPY_SCALARS:
             return {"other": _kind(value)}
@@ -304,6 +319,16 @@ def decode(value, *, refs=None, _depth: int = 0, _count=None):
             raise WireError("a malformed complex") from None
     if tag == "ellipsis":
         return Ellipsis
+    if tag == "dtype" and type(body) is str and len(body) < 8:
+        try:
+            dtype = np.dtype(body)
+        except TypeError:
+            raise WireError("a malformed dtype") from None
+        if dtype.kind not in PLAIN_KINDS or dtype.fields is not None:
+            raise WireError(f"the dtype {dtype}")
+        return dtype
+    if tag == "type" and body in _TYPES_BY_NAME:
+        return _TYPES_BY_NAME[body]
     if tag == "other":
         return NotPlain(str(body)[:200])
     if tag in ("callable", "callback", "learner"):

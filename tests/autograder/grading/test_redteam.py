@@ -726,6 +726,8 @@ def test_plain_data_round_trips_as_fresh_objects_of_exact_types():
     assert back[6:9] == value[6:9] and back[9] == [1, (2, 3)]
     assert type(back[10]["a"]) is np.float32 and back[10][(1, 2)].dtype == np.int16
     assert type(back[11]) is np.bool_
+    kinds = decode(encode([np.float32, np.dtype("int16"), float, np.dtype([("a", "f4")])]))
+    assert kinds[:3] == [np.float32, np.dtype("int16"), float] and isinstance(kinds[3], NotPlain)
 
 
 def test_anything_else_becomes_a_marker_that_fails_every_use():
