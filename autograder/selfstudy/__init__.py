@@ -261,9 +261,9 @@ def check(name: str | None = None, *, notebook: str | None = None, namespace=Non
     total = SelfCheck()
     for ex in _table.exercises(here):
         one = _check_one(ex, namespace, seed)
-        total.earned += one.earned
-        total.measured += one.measured
-        total.unmeasured += one.unmeasured
+        total.earned = round(total.earned + one.earned, 10)
+        total.measured = round(total.measured + one.measured, 10)
+        total.unmeasured = round(total.unmeasured + one.unmeasured, 10)
         total.exercises.update(one.exercises)
     print(
         f"\n{here}: self-check {total.earned:g} of {total.measured:g} points measured; "
