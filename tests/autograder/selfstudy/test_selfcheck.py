@@ -139,3 +139,20 @@ def test_answers_are_compared_with_the_model_answer_without_showing_it(capsys):
     out = capsys.readouterr().out
     assert "grad_max agrees with the model answer" in out
     assert "grad_avg is not defined yet" in out
+
+
+def test_the_hidden_groups_of_a_table_check_are_measured_too(capsys):
+    def pool_geometry(length, pool_size, strides=None, padding="valid"):
+        s = pool_size if strides is None else strides
+        if padding != "same":  # "SAME" is taken for 'valid': case-sensitive
+            return (length - pool_size) // s + 1, 0, 0
+        out = -(-length // s)
+        total = max((out - 1) * s + pool_size - length, 0)
+        return out, total // 2, total - total // 2
+
+    result = selfstudy.check("pool_geometry", namespace={"pool_geometry": pool_geometry})
+    out = capsys.readouterr().out
+    assert "pool_geometry: 2/2 groups pass -> 0.5 of 0.5 points" in out  # what the cell shows
+    assert "FAIL case_insensitive" in out and "PASS all_small" in out  # the hidden groups
+    assert (result.earned, result.measured, result.unmeasured) == (round(0.5 + 0.5 * 2 / 3, 10),
+                                                                   1.0, 0.0)  # fmt: skip
