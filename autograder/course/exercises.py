@@ -96,11 +96,16 @@ def _score_parts(source: str, where: str) -> tuple[list[dict], str | None]:
     tree = ast.parse(_MAGIC.sub("", source))
     local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
              and isinstance(n.ctx, ast.Store)}  # fmt: skip
+    # the Score objects of the cell (score = Score(points=N)): their add calls are the parts
+    scores = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+              and _call_name(n.value) == "Score" for t in n.targets
+              if isinstance(t, ast.Name)}  # fmt: skip
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         method = node.func.attr
-        if method not in ("add", "add_points") or not isinstance(node.func.value, ast.Name):
+        receiver = node.func.value
+        if method not in ("add", "add_points") or getattr(receiver, "id", None) not in scores:
             continue
         kwargs = {k.arg: k.value for k in node.keywords if k.arg}
         first = node.args[0] if node.args else None

@@ -159,7 +159,8 @@ def test_a_test_cell_the_table_cannot_read_is_an_authoring_error(tmp_path):
     nb.cells = [
         nbformat.v4.new_code_cell("def f(x):\n    return x", metadata={"nbgrader": {
             **meta, "grade": False, "solution": True, "grade_id": "f"}}),
-        nbformat.v4.new_code_cell("score.add(check_max_pool1d, f, groups=GROUPS, points=1)",
+        nbformat.v4.new_code_cell("score = Score(points=1)\n"
+                                  "score.add(check_max_pool1d, f, groups=GROUPS, points=1)",
             metadata={"nbgrader": {**meta, "grade": True, "solution": False, "grade_id": "t",
                                    "points": 1}}),
     ]  # fmt: skip
