@@ -261,6 +261,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _without_password(text: str, args) -> str:
+    """``text`` with the password of ``--db`` (if any) replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    db = getattr(args, "db", None)
+    if not db:
+        return text
+    try:
+        password = make_url(db).password
+    except Exception:
+        password = None
+    from .grading.pipeline import mask_password
+
+    text = text.replace(db, mask_password(db))
+    return text.replace(password, "***") if password else text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m autograder`` and ``poolcourse-grade``."""
     ensure_bin_on_path()
@@ -268,7 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_without_password(str(err), args)}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        if not type(err).__module__.startswith("sqlalchemy"):
+            raise
+        # the gradebook's database refused (unreachable, wrong password, ...)
+        print(f"error: gradebook: {_without_password(str(err), args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: re-run the same command to continue where it stopped", file=sys.stderr)
