@@ -175,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Autograde SUBMISSIONS with nbgrader's autograde machinery (locked and test "
         "cells restored from the gradebook, hidden tests put back), N submissions at "
         "once, each in its own process and scratch folder. Grades go to nbgrader's "
-        "gradebook; grades.csv, HTML feedback and a score-distribution plot go to --out. "
+        "gradebook, autograded notebooks and HTML feedback to the course's autograded/ and "
+        "feedback/ (for the formgrader), grades.csv and a score-distribution plot to --out. "
         "Re-running grades only what is missing; submissions are never modified. "
         "Learner code runs in a sandboxed kernel with time, memory and output limits; "
         "broken notebooks are repaired or rejected, implementation exercises re-checked "
@@ -202,16 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         default=None,
         help=(
-            "gradebook as an SQLAlchemy URL, e.g. postgresql://user@host/poolcourse "
-            "(default: sqlite:///<course>/gradebook.db)"
+            "gradebook as an SQLAlchemy URL, e.g. postgresql://user:password@host/poolcourse "
+            "(needs pip install 'poolcourse[postgres]'; the password is never printed). "
+            "Default: the course's CourseDirectory.db_url, else sqlite:///<course>/gradebook.db"
         ),
     )
     p.add_argument(
         "--out",
         metavar="DIR",
         default=None,
-        help="where grades.csv, feedback/, autograded/ and the plot go "
-        "(default: <course>/grading-output)",
+        help="where grades.csv, the plot, anomalies.csv and the per-submission records go "
+        "(default: <course>/grading-output); autograded notebooks and feedback go to the "
+        "course's autograded/ and feedback/, where nbgrader's formgrader and "
+        "release_feedback look",
     )
     p.add_argument(
         "--force", action="store_true", help="regrade everything, not only what is missing"

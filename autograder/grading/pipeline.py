@@ -786,6 +786,18 @@ class GradeSummary:
 
 
 def _default_db_url(course: Course) -> str:
+    """The course's ``CourseDirectory.db_url`` (its nbgrader_config.py, as the formgrader
+    reads it), else ``sqlite:///<course>/gradebook.db``."""
+    config = course.root / "nbgrader_config.py"
+    if config.is_file():
+        from traitlets.config.loader import PyFileConfigLoader
+
+        try:
+            cfg = PyFileConfigLoader(config.name, path=str(course.root)).load_config()
+        except Exception:  # a course config that does not load: nbgrader's default
+            cfg = None
+        if cfg is not None and "db_url" in cfg.CourseDirectory:
+            return str(cfg.CourseDirectory.db_url)
     return f"sqlite:///{course.root / 'gradebook.db'}"
 
 
@@ -865,6 +877,8 @@ def grade(
     jobs = max(1, jobs or os.cpu_count() or 1)
     db_url = db_url or _default_db_url(course)
     check_db_url(db_url)
+    with gradebook_lock(db_url):  # a server that refuses (password, host) fails here, early
+        pass
     out = Path(out).resolve() if out else course.root / "grading-output"
     out.mkdir(parents=True, exist_ok=True)
     limits = limits or Limits()

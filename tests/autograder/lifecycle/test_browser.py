@@ -1,0 +1,175 @@
+"""A real browser on the course: JupyterLab started as ``make lab`` starts it,
+Debian's chromium driven by Playwright (``executable_path``; no browser is ever
+downloaded).
+
+Student: open the released notebook, run all, click Validate, read the dialog.
+Instructor: open the formgrader, open a submission in Manual Grading, score and
+comment the written answer (its rubric on the page), see the score in the
+gradebook. Screenshots of each step go to ``build/screenshots/test_browser/``
+(printed at the end), for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import RUBRIC, lab_server, rubric_course
+from fixtures.helpers import REPO_ROOT, run_cli
+
+from autograder.course.samples import build_samples
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = REPO_ROOT / "build" / "screenshots" / "test_browser"
+AID = "toy_pooling"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The toy course with two graded submissions of toy_pooling (correct, blank)."""
+    root = tmp_path_factory.mktemp("browser")
+    course = rubric_course(root / "course")
+    build_samples(course, root / "all")
+    for student in ("correct", "blank"):
+        shutil.copytree(root / "all" / student / AID, root / "subs" / student / AID)
+    proc = run_cli("grade", str(root / "subs"), "--course", str(course.root), "-j", "1", "-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return course
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        context.set_default_timeout(60_000)
+        try:
+            yield context
+        finally:
+            context.close()
+    print(f"\nscreenshots: {SHOTS}")
+
+
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    with lab_server(course.root, tmp_path_factory.mktemp("runtime")) as server:
+        yield server
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_student_runs_all_and_validates_the_released_notebook(browser, lab):
+    base, token = lab
+    page = browser.new_page()
+    page.goto(f"{base}/lab/tree/notebooks/{AID}/{AID}.ipynb?token={token}")
+    page.locator(".jp-Notebook").first.wait_for()
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+    _shot(page, "01-student-notebook-open")
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # the stub raises NotImplementedError: its output appears and the kernel goes idle
+    page.get_by_text("NotImplementedError").first.wait_for()
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+    _shot(page, "02-student-ran-all")
+    page.locator(".validate-button button, button.validate-button, .validate-button").first.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=180_000)
+    body = dialog.locator(".jp-Dialog-body")
+    body.locator(".validation-failed, .validation-success").first.wait_for(timeout=180_000)
+    _shot(page, "03-student-validate-dialog")
+    text = body.inner_text()
+    # a blank release: nbgrader names the failing test cells and the error
+    assert "failed" in text.lower(), text
+    assert "NotImplementedError" in text, text
+    assert "Success!" not in text
+    page.close()
+
+
+def test_instructor_grades_a_written_answer_in_the_formgrader(browser, lab, course):
+    from nbgrader.api import Gradebook
+
+    base, token = lab
+    page = browser.new_page()
+    page.goto(f"{base}/formgrader?token={token}")
+    page.get_by_text("Manage Assignments").first.wait_for()
+    _shot(page, "04-formgrader-home")
+    page.goto(f"{base}/formgrader/gradebook/{AID}/{AID}?token={token}")
+    rows = page.locator("table tbody tr")
+    rows.filter(has_text="correct").first.wait_for()
+    _shot(page, "05-manual-grading-list")
+    listed = page.locator("table tbody").inner_text()
+    assert "correct" in listed and "blank" in listed, listed  # every submission is there
+    rows.filter(has_text="correct").first.locator("a").first.click()
+
+    score = page.locator("input.score#why_halves_answer")
+    score.wait_for()
+    page_text = page.locator("body").inner_text()
+    assert RUBRIC in page_text  # the rubric is on the grading page, under the answer
+    score.fill("1.5")
+    score.press("Tab")
+    comment = page.locator("textarea#why_halves_answer-comment")
+    comment.fill("Right idea; say why the windows do not overlap.")
+    comment.press("Tab")
+    page.locator(".score-saved").first.wait_for(state="attached")
+    page.wait_for_timeout(1500)  # the formgrader saves on change; let the request land
+    _shot(page, "06-manual-grade-entered")
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", "poolcourse") as gb:
+        grade = gb.find_grade("why_halves_answer", AID, AID, "correct")
+        comment_row = gb.find_comment("why_halves_answer", AID, AID, "correct")
+        assert grade.manual_score == 1.5
+        assert comment_row.manual_comment == "Right idea; say why the windows do not overlap."
+        assert gb.find_submission_notebook(AID, AID, "correct").score == 6.5
+
+    page.goto(f"{base}/formgrader/gradebook/{AID}/{AID}?token={token}")
+    row = page.locator("table tbody tr").filter(has_text="correct").first
+    row.wait_for()
+    _shot(page, "07-gradebook-shows-the-score")
+    assert "6.5" in row.inner_text(), row.inner_text()
+    page.close()
+
+
+def test_make_lab_opens_a_working_formgrader_on_a_new_course(tmp_path):
+    """No gradebook yet: the formgrader creates one, with its alembic_version table
+    (nbgrader runs ``alembic``; the recipe puts .venv/bin on PATH; this test's
+    PATH does not have it)."""
+    import json
+    import sqlite3
+    import urllib.request
+
+    course = rubric_course(tmp_path / "course")
+    with lab_server(course.root, tmp_path / "runtime") as (base, token):
+        url = f"{base}/formgrader/api/assignments?token={token}"
+        with urllib.request.urlopen(url, timeout=120) as response:
+            assert response.status == 200
+            assignments = json.loads(response.read())
+    assert {a["name"] for a in assignments} >= {AID}
+    with sqlite3.connect(course.root / "gradebook.db") as db:
+        (version,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert len(version) == 12  # an alembic revision id
