@@ -176,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         "cells restored from the gradebook, hidden tests put back), N submissions at "
         "once, each in its own process and scratch folder. Grades go to nbgrader's "
         "gradebook, autograded notebooks and HTML feedback to the course's autograded/ and "
-        "feedback/ (for the formgrader), grades.csv and a score-distribution plot to --out. "
+        "feedback/ (for the formgrader), grades.csv and a score-distribution plot to "
+        "<course>/grading-output (or all of it to --out). "
         "Re-running grades only what is missing; submissions are never modified. "
         "Learner code runs in a sandboxed kernel with time, memory and output limits; "
         "broken notebooks are repaired or rejected, implementation exercises re-checked "
@@ -213,9 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         default=None,
         help="where grades.csv, the plot, anomalies.csv and the per-submission records go "
-        "(default: <course>/grading-output); autograded notebooks and feedback go to the "
-        "course's autograded/ and feedback/, where nbgrader's formgrader and "
-        "release_feedback look",
+        "(default: <course>/grading-output, with the autograded notebooks and feedback in "
+        "the course's autograded/ and feedback/, where nbgrader's formgrader and "
+        "release_feedback look); with --out, those go to DIR/autograded and DIR/feedback",
     )
     p.add_argument(
         "--force", action="store_true", help="regrade everything, not only what is missing"

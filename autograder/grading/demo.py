@@ -55,7 +55,8 @@ def run_demo(
     print(f"sample submissions ({len(subs)} notebooks) in {root / 'submissions'}:")
     for student in STUDENTS:
         print(f"  {student.name:<20} {student.description}")
-    summary = grade(root / "submissions", course=demo, jobs=jobs, out=demo.root / "grading-output")
+    # default outputs: autograded/ and feedback/ in the demo course, for its formgrader
+    summary = grade(root / "submissions", course=demo, jobs=jobs)
     print()
     print(summary.text())
     print()

@@ -615,7 +615,8 @@ def gradebook_lock(db_url: str):
     its tables and the assignments' cells (``generate_assignment``) and collide
     (PostgreSQL: ``ForeignKeyViolation``); with this held around that step, the
     second finds them made. PostgreSQL: a session advisory lock on a connection
-    of its own; SQLite: ``flock`` on ``<gradebook>.lock``; other databases: nothing.
+    of its own; SQLite: ``flock`` on a lock file in the temporary folder named
+    after the gradebook's path; other databases: nothing.
     """
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -640,8 +641,10 @@ def gradebook_lock(db_url: str):
     elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         import fcntl
 
-        lock = Path(url.database).with_name(Path(url.database).name + ".lock")
-        lock.parent.mkdir(parents=True, exist_ok=True)
+        # a lock file of its own beside nothing of the course's (SQLite is local:
+        # every process sharing this gradebook sees the same temporary folder)
+        key = hashlib.sha256(str(Path(url.database).resolve()).encode()).hexdigest()[:16]
+        lock = Path(tempfile.gettempdir()) / f"poolcourse-gradebook-{key}.lock"
         with open(lock, "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
@@ -677,17 +680,18 @@ def apply_record(gb, record: dict, *, review: bool = True) -> bool:
     record : dict
         A worker's record (:func:`grade_submission`).
     review : bool
-        True for a submission graded in this run: like ``SaveAutoGrades``, it
-        flags cells for (re)review. False when a record is applied again
-        unchanged: a cell whose auto score did not change keeps the
-        ``needs_manual_grade`` a grader left in the formgrader.
+        True for a new or changed submission: like ``SaveAutoGrades``, every
+        cell with a manual score or no auto score is flagged for (re)review.
+        False for a submission graded before (a record applied again, or
+        regraded unchanged with ``--force``): a cell whose auto score did not
+        change keeps the ``needs_manual_grade`` a grader left in the formgrader.
 
     Returns
     -------
     bool
         Whether anything changed.
     """
-    from nbgrader.api import MissingEntry
+    from nbgrader.api import MissingEntry, TaskCell
     from nbgrader.utils import parse_utc
     from sqlalchemy import text
 
@@ -724,6 +728,17 @@ def apply_record(gb, record: dict, *, review: bool = True) -> bool:
                     comment.auto_comment = text
                     changed = True
             snb = gb.find_submission_notebook(nb_id, aid, student)
+            for grade in snb.grades:
+                # a 0-point task cell (a written answer's rubric) has nothing to grade:
+                # scored 0 so that the formgrader does not list it as waiting for a grader
+                if (
+                    isinstance(grade.cell, TaskCell)
+                    and not grade.max_score
+                    and grade.manual_score is None
+                    and (grade.auto_score is None or grade.needs_manual_grade)
+                ):
+                    grade.auto_score, grade.needs_manual_grade = 0.0, False
+                    changed = True
             if snb.late_submission_penalty != nb["late_submission_penalty"]:
                 snb.late_submission_penalty = nb["late_submission_penalty"]
                 changed = True
@@ -847,8 +862,11 @@ def grade(
     db_url : str, optional
         The gradebook (any SQLAlchemy URL; default ``sqlite:///<course>/gradebook.db``).
     out : path, optional
-        Records, autograded notebooks, feedback, ``grades.csv``, ``scores.png``
-        (default ``<course>/grading-output``).
+        Records, ``grades.csv``, ``scores.png``, ``anomalies.csv`` (default
+        ``<course>/grading-output``). Autograded notebooks and HTML feedback go
+        to ``<course>/autograded/`` and ``<course>/feedback/`` by default (where
+        nbgrader's formgrader and ``release_feedback`` look), to
+        ``<out>/autograded/`` and ``<out>/feedback/`` when ``out`` is given.
     force : bool
         Regrade submissions that were already graded and have not changed.
     progress : bool
@@ -879,14 +897,17 @@ def grade(
     check_db_url(db_url)
     with gradebook_lock(db_url):  # a server that refuses (password, host) fails here, early
         pass
+    # nbgrader's own folders: by default the course's, where the formgrader and
+    # release_feedback look; with an explicit ``out``, everything goes there
+    nbgrader_dir = Path(out).resolve() if out else course.root
     out = Path(out).resolve() if out else course.root / "grading-output"
     out.mkdir(parents=True, exist_ok=True)
     limits = limits or Limits()
     summary = GradeSummary(
         out=out,
         db_url=db_url,
-        autograded=course.root / "autograded",
-        feedback=course.root / "feedback",
+        autograded=nbgrader_dir / "autograded",
+        feedback=nbgrader_dir / "feedback",
     )
     start = time.perf_counter()
 
@@ -941,6 +962,8 @@ def grade(
                             "folder": sub.folder,
                             "timestamp": sub.timestamp,
                             "fingerprint": fingerprint,
+                            # a changed (or new) submission: its cells need a grader's review
+                            "changed": not record or record.get("fingerprint") != fingerprint,
                             "source": str(course.solutions_dir / sub.assignment),
                             "template_db": str(setup / "template.db"),
                             "release": str(source_root / "release" / sub.assignment),
@@ -967,7 +990,7 @@ def grade(
                     key = f"{job['student']}/{job['assignment']}"
                     summary.anomalies += _anomalies(record)
                     if record.get("status") == "graded":
-                        apply_record(gb, record)
+                        apply_record(gb, record, review=job["changed"])
                         summary.graded.append(key)
                     elif record.get("status") == "rejected":
                         summary.rejected.append(key)

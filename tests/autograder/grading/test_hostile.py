@@ -199,7 +199,7 @@ def test_a_whole_notebook_limit_bounds_the_worst_case(graded):
 
 
 def test_output_floods_leave_feedback_and_gradebook_small(graded):
-    out = graded["course"].root
+    out = graded["root"] / "hostile-out"
     html = out / "feedback" / "output-flood" / AID / f"{AID}.html"
     notebook = out / "autograded" / "output-flood" / AID / f"{AID}.ipynb"
     assert html.stat().st_size < 1_500_000  # the cell printed > 6 MB
@@ -210,7 +210,7 @@ def test_output_floods_leave_feedback_and_gradebook_small(graded):
 
 
 def test_feedback_shows_the_trusted_recheck(graded):
-    html = graded["course"].root / "feedback" / "inspects-expected" / AID / f"{AID}.html"
+    html = graded["root"] / "hostile-out" / "feedback" / "inspects-expected" / AID / f"{AID}.html"
     assert "Re-checked apart from this notebook" in html.read_text()
 
 
@@ -241,9 +241,7 @@ def test_submissions_and_course_files_are_never_modified(graded):
     after = tree_digest(graded["course"].root)
     before = graded["before"]["course"]
     changed = {k for k in after.keys() | before.keys() if after.get(k) != before.get(k)}
-    # the grader's own writes (gradebook, nbgrader's autograded/ and feedback/ folders)
-    own = {"gradebook.db", "gradebook.db.lock"}
-    assert {k for k in changed if not k.startswith(("autograded/", "feedback/"))} == own
+    assert changed == {"gradebook.db"}  # the grader's own writes; solutions/ untouched
 
 
 def test_the_vandal_harmed_no_one(graded):
@@ -251,7 +249,7 @@ def test_the_vandal_harmed_no_one(graded):
     rows = graded["rows"]
     assert all(v[0] is None or v[0] <= 2.0 for v in rows.values())
     assert _scores(graded, "correct") == FULL
-    graded_nb = graded["course"].root / "autograded" / "vandal" / AID / f"{AID}.ipynb"
+    graded_nb = graded["root"] / "hostile-out" / "autograded" / "vandal" / AID / f"{AID}.ipynb"
     text = "".join(
         o.get("text", "")
         for c in nbformat.read(graded_nb, as_version=4).cells

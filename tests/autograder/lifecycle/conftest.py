@@ -174,12 +174,13 @@ def fresh_database(postgres_server):
 
 
 @contextlib.contextmanager
-def lab_server(course_root: Path, runtime: Path):
-    """JupyterLab on ``course_root`` started by ``make lab COURSE=...`` (the Makefile's recipe).
+def lab_server(course_root: Path, runtime: Path, command: str | None = None):
+    """JupyterLab on ``course_root`` started by ``make lab COURSE=...`` (the Makefile's
+    recipe), or by the shell ``command`` given (e.g. the one the demo prints).
 
     Port, token and "no browser" come through the environment (``JUPYTER_PORT``,
-    ``JUPYTER_TOKEN``, ``BROWSER``) so the recipe runs unchanged. Yields the base URL
-    with the token as ``(base, token)``.
+    ``JUPYTER_TOKEN``, ``BROWSER``) so the command runs unchanged. Yields
+    ``(base_url, token)``.
     """
     port, token = free_port(), secrets.token_hex(8)
     env = {
@@ -194,9 +195,21 @@ def lab_server(course_root: Path, runtime: Path):
             p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != BIN
         ),
     }
+    runtime.mkdir(parents=True, exist_ok=True)
     log = open(runtime.parent / "lab.log", "w")
+    if command is None:
+        argv = [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(REPO_ROOT),
+            "lab",
+            f"COURSE={course_root}",
+        ]
+    else:
+        argv = ["bash", "-c", command]
     server = subprocess.Popen(
-        ["make", "--no-print-directory", "-C", str(REPO_ROOT), "lab", f"COURSE={course_root}"],
+        argv,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

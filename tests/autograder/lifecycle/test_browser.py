@@ -155,16 +155,24 @@ def test_instructor_grades_a_written_answer_in_the_formgrader(browser, lab, cour
     page.close()
 
 
-def test_make_lab_opens_a_working_formgrader_on_a_new_course(tmp_path):
+@pytest.mark.parametrize("launcher", ["make lab", "the demo's advice"])
+def test_lab_opens_a_working_formgrader_on_a_new_course(tmp_path, launcher):
     """No gradebook yet: the formgrader creates one, with its alembic_version table
-    (nbgrader runs ``alembic``; the recipe puts .venv/bin on PATH; this test's
-    PATH does not have it)."""
+    (nbgrader runs ``alembic``: the command puts .venv/bin on PATH; this test's
+    PATH does not have it). Started by ``make lab COURSE=...`` and by the very
+    command the demo prints."""
     import json
     import sqlite3
     import urllib.request
 
+    from autograder.grading.demo import closing_advice
+
     course = rubric_course(tmp_path / "course")
-    with lab_server(course.root, tmp_path / "runtime") as (base, token):
+    command = None
+    if launcher != "make lab":
+        advice = closing_advice(course, tmp_path)
+        command = next(line.strip() for line in advice.splitlines() if " lab " in line)
+    with lab_server(course.root, tmp_path / "runtime", command) as (base, token):
         url = f"{base}/formgrader/api/assignments?token={token}"
         with urllib.request.urlopen(url, timeout=120) as response:
             assert response.status == 200

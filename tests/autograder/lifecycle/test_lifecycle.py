@@ -87,8 +87,6 @@ def life(tmp_path_factory):
 
     seen["second_grade"] = _grade(course)
     seen["csv_after"] = _csv(course)[me]
-    _grade(course, "--force")
-    seen["csv_forced"] = _csv(course)[me]
     with Gradebook(db_url, "poolcourse") as gb:
         grade = gb.find_grade("why_halves_answer", AID, AID, me)
         seen["manual_after"] = (grade.manual_score, grade.needs_manual_grade)
@@ -143,10 +141,65 @@ def test_the_written_answer_waits_for_the_grader_and_counts_once_graded(life):
     assert len(header) == len(life["csv_after"])
 
 
-def test_no_grade_run_overwrites_the_manual_grade(life):
-    assert life["manual_after"] == (1.5, False)  # even after --force
-    assert life["csv_forced"] == life["csv_after"]
+def test_the_next_grade_run_keeps_the_manual_grade_and_its_review(life):
+    assert life["manual_after"] == (1.5, False)
     assert life["submissions"] == [life["me"]]
+
+
+def _toy_record(student: str, auto: float | None) -> dict:
+    grades = {
+        "max_pool_keeps_window_max": 3.0,
+        "max_pool_default_strides_partial": 2.0,
+        "why_halves_answer": auto,
+    }
+    return {
+        "student": student,
+        "assignment": AID,
+        "timestamp": None,
+        "notebooks": {
+            AID: {
+                "grades": {k: {"auto_score": v} for k, v in grades.items()},
+                "comments": {"max_pool1d_impl": None, "why_halves_answer": None},
+                "late_submission_penalty": None,
+            }
+        },
+    }
+
+
+def test_apply_record_never_touches_manual_grades(tmp_path):
+    """What `grade` writes for a submission graded again: manual score and comment kept;
+    the grader's "reviewed" kept unless the submission changed (then, as nbgrader's
+    SaveAutoGrades does, the cell is flagged for review again)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.course.assignments import run_generate_assignment, scratch_course
+    from autograder.grading.pipeline import apply_record
+
+    course = rubric_course(tmp_path / "course")
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with scratch_course(course, [AID]) as scratch:
+        run_generate_assignment(scratch, [AID], db_url=db)
+
+    def state(gb):
+        g = gb.find_grade("why_halves_answer", AID, AID, "ana")
+        c = gb.find_comment("why_halves_answer", AID, AID, "ana")
+        return g.manual_score, g.needs_manual_grade, c.manual_comment
+
+    with Gradebook(db, "poolcourse") as gb:
+        assert apply_record(gb, _toy_record("ana", None))
+        assert state(gb) == (None, True, None)
+        g = gb.find_grade("why_halves_answer", AID, AID, "ana")
+        g.manual_score, g.needs_manual_grade = 1.5, False
+        gb.find_comment("why_halves_answer", AID, AID, "ana").manual_comment = "ok"
+        gb.db.commit()
+        assert not apply_record(gb, _toy_record("ana", None), review=False)
+        assert state(gb) == (1.5, False, "ok")
+        apply_record(gb, _toy_record("ana", None), review=True)  # a changed submission
+        assert state(gb) == (1.5, True, "ok")
+        # the 0-point rubric (task) cell is not left waiting for a grader
+        task = gb.find_grade("rubric_why_halves_answer", AID, AID, "ana")
+        assert (task.auto_score, task.needs_manual_grade, task.max_score) == (0.0, False, 0.0)
+        assert gb.find_submission_notebook(AID, AID, "ana").score == 6.5
 
 
 def test_the_student_fetches_feedback_with_the_manual_grade_and_comment(life):
@@ -164,3 +217,25 @@ def test_student_config_is_only_the_exchange(tmp_path):
     assert "c.Exchange.root = " in text and str(tmp_path / "x") in text
     assert "poolcourse" in text
     shutil.rmtree(tmp_path / "s")
+
+
+def test_the_demos_regrade_command_runs_as_printed(tmp_path):
+    """The demo's closing advice: its grade command runs as printed (here on a course
+    with no submissions yet)."""
+    import subprocess
+
+    from conftest import nbgrader_env
+
+    from autograder.grading.demo import closing_advice
+
+    course = rubric_course(tmp_path / "course")
+    (tmp_path / "submissions").mkdir()
+    advice = closing_advice(course, tmp_path)
+    assert "nbgrader formgrade" not in advice
+    command = next(line.strip() for line in advice.splitlines() if " -m autograder grade " in line)
+    proc = subprocess.run(
+        ["bash", "-c", command], env=nbgrader_env(), capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "graded 0 submission(s)" in proc.stdout
+    assert f"rm -rf {tmp_path}" in advice
