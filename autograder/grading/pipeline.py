@@ -1015,12 +1015,20 @@ def _anomalies(record: dict) -> list[Anomaly]:
 
 
 def _protected_paths(course: Course, submissions, out: Path, db_url: str) -> list[Path]:
-    """Paths a learner's kernel may not read or change (see :mod:`autograder.sandbox`)."""
+    """Paths a learner's kernel may not read or change (see :mod:`autograder.sandbox`).
+
+    When ``submissions`` is a course folder holding ``submitted/`` (``grade .``),
+    that ``submitted/`` is protected, not the whole folder: the course may be the
+    repository, whose ``autograder`` and ``pooling_ref`` the kernel imports.
+    """
+    subs = Path(submissions).resolve()
+    if (subs / "submitted").is_dir() and not any(subs.glob("*.ipynb")):
+        subs = subs / "submitted"
     paths = [
         course.solutions_dir,
         course.root / ".git",
         PACKAGE_DIR / "course" / "data",  # sample solutions of the exercises
-        Path(submissions).resolve(),
+        subs,
         out,
     ]
     if db_url.startswith("sqlite:///"):
