@@ -146,15 +146,24 @@ def test_instructor_grades_a_written_answer_in_the_formgrader(browser, lab, cour
 
     score = page.locator("input.score#why_halves_answer")
     score.wait_for()
+    page.wait_for_load_state("networkidle")  # the grades are loaded (and rendered) after the page
     page_text = page.locator("body").inner_text()
     assert RUBRIC in page_text  # the rubric is on the grading page, under the answer
-    score.fill("1.5")
-    score.press("Tab")
+
+    def saved(kind: str):
+        return page.expect_response(
+            lambda r: f"/formgrader/api/{kind}/" in r.url and r.request.method == "PUT"
+        )
+
+    with saved("grade") as response:
+        score.fill("1.5")
+        score.press("Tab")  # the formgrader saves on change
+    assert response.value.ok
     comment = page.locator("textarea#why_halves_answer-comment")
-    comment.fill("Right idea; say why the windows do not overlap.")
-    comment.press("Tab")
-    page.locator(".score-saved").first.wait_for(state="attached")
-    page.wait_for_timeout(1500)  # the formgrader saves on change; let the request land
+    with saved("comment") as response:
+        comment.fill("Right idea; say why the windows do not overlap.")
+        comment.press("Tab")
+    assert response.value.ok
     _shot(page, "06-manual-grade-entered")
 
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", "poolcourse") as gb:
