@@ -791,11 +791,11 @@ class GradeSummary:
             lines += ["", anomalies_table(self.anomalies)]
         lines += [
             "",
-            f"gradebook:  {mask_password(self.db_url)}",
-            f"grades:     {self.csv}",
-            f"plot:       {self.plot}",
-            f"autograded: {self.autograded}/<student>/<assignment>/<notebook>.ipynb",
-            f"feedback:   {self.feedback}/<student>/<assignment>/<notebook>.html",
+            f"gradebook: {mask_password(self.db_url)}",
+            f"grades:    {self.csv}",
+            f"plot:      {self.plot}",
+            f"feedback:  {self.feedback}/<student>/<assignment>/<notebook>.html",
+            f"autograded: {self.autograded}/<student>/<assignment>/ (the formgrader's)",
         ]
         return "\n".join(lines)
 
@@ -912,10 +912,15 @@ def grade(
     start = time.perf_counter()
 
     subs, summary.anomalies = find_submissions(submissions, course)
-    if subs:
-        _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     ids = sorted({s.assignment for s in subs})
     records_dir = out / "records"
+    # a re-run with nothing new to grade starts no worker and no kernel zygote
+    anything_to_grade = any(
+        not _already_graded(read_record(records_dir / s.student / f"{s.assignment}.json"), s)
+        for s in subs
+    ) or (force and bool(subs))
+    if anything_to_grade:
+        _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     # what a learner's kernel may not touch, besides every poolcourse-grade* folder
     sandbox = safeguards.job_fields(
         limits,
@@ -926,7 +931,7 @@ def grade(
 
     with (
         tempfile.TemporaryDirectory(prefix="poolcourse-grade-setup-") as setup,
-        _kernel_zygote(bool(subs) and fork_kernels, jobs, out / "records") as kernels,
+        _kernel_zygote(anything_to_grade and fork_kernels, jobs, out / "records") as kernels,
     ):
         setup = Path(setup)
         with _scratch_sources(course, ids, setup) as source_root:
@@ -946,12 +951,7 @@ def grade(
                 record_path = records_dir / sub.student / f"{sub.assignment}.json"
                 fingerprint = sub.fingerprint()
                 record = read_record(record_path)
-                if (
-                    not force
-                    and record
-                    and record.get("status") in ("graded", "rejected")
-                    and record.get("fingerprint") == fingerprint
-                ):
+                if not force and _already_graded(record, sub, fingerprint):
                     done.append(record)
                 else:
                     todo.append(
@@ -1005,6 +1005,15 @@ def grade(
     report.write_anomalies_csv(summary.anomalies, out / "anomalies.csv")
     summary.table = report.format_table(table)
     return summary
+
+
+def _already_graded(record: dict | None, sub: Submission, fingerprint: str | None = None) -> bool:
+    """Whether ``record`` is a finished grading of ``sub`` as it is now."""
+    return bool(
+        record
+        and record.get("status") in ("graded", "rejected")
+        and record.get("fingerprint") == (fingerprint or sub.fingerprint())
+    )
 
 
 def _anomalies(record: dict) -> list[Anomaly]:
