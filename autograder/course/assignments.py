@@ -108,8 +108,8 @@ def write_course_config(root: Path) -> Path:
     """Write ``root/nbgrader_config.py`` so plain ``nbgrader`` commands work in ``root``.
 
     The file loads this package's course configuration and moves the course
-    root to ``root`` (used by the demo, the benchmark and the tests that run
-    plain ``nbgrader autograde``).
+    root and the exchange (``root/exchange``) to ``root`` (used by the demo, the
+    benchmark and the tests that run plain ``nbgrader`` commands).
     """
     root = Path(root).resolve()
     path = root / "nbgrader_config.py"
