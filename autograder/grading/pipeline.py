@@ -655,6 +655,38 @@ def gradebook_lock(db_url: str):
         yield
 
 
+def stamp_alembic_version(db_url: str) -> bool:
+    """Give a gradebook without its ``alembic_version`` table the current one.
+
+    A formgrader started without ``alembic`` on ``PATH`` creates the tables,
+    fails to learn the schema version and leaves the table out; nbgrader's
+    ``nbgrader db upgrade`` then cannot tell the schema. The version is read
+    from nbgrader's migration scripts (no ``alembic`` executable needed).
+
+    Returns
+    -------
+    bool
+        Whether the table was added.
+    """
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        names = inspect(engine).get_table_names()
+        if not names or "alembic_version" in names:
+            return False
+        head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+        return True
+    finally:
+        engine.dispose()
+
+
 def _course_gradebook(db_url: str):
     """The course gradebook; nbgrader's SQLAlchemy 2 autoflush warnings silenced."""
     import warnings
@@ -944,6 +976,7 @@ def grade(
                 summary.warnings += _check_release(source_root, course, ids)
                 with gradebook_lock(db_url):
                     run_generate_assignment(source_root, ids, db_url=db_url)
+                    stamp_alembic_version(db_url)
 
             zygote_socket = kernels.ready() if kernels else None
             todo, done = [], []

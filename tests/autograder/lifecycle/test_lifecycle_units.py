@@ -61,3 +61,25 @@ def test_grading_a_course_folder_protects_its_submitted_folder_not_the_course(tm
     paths = _protected_paths(course, tmp_path, tmp_path / "grading-output", "sqlite:///x.db")
     assert tmp_path / "submitted" in paths and tmp_path not in paths
     assert course.solutions_dir in paths
+
+
+def test_a_gradebook_left_without_its_alembic_version_is_stamped(tmp_path):
+    """What a formgrader without alembic on PATH left behind is repaired by `grade`."""
+    import sqlite3
+
+    from nbgrader.api import Gradebook
+
+    from autograder.course.assignments import fast_gradebook_creation
+    from autograder.grading.pipeline import stamp_alembic_version
+
+    fast_gradebook_creation()
+    db = tmp_path / "gradebook.db"
+    Gradebook(f"sqlite:///{db}", "poolcourse").close()
+    with sqlite3.connect(db) as conn:
+        (head,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        conn.execute("DROP TABLE alembic_version")
+    assert stamp_alembic_version(f"sqlite:///{db}")
+    assert not stamp_alembic_version(f"sqlite:///{db}")  # once
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
+    assert not stamp_alembic_version(f"sqlite:///{tmp_path / 'new.db'}")  # no tables: nbgrader's
