@@ -189,6 +189,8 @@ def lab_server(course_root: Path, runtime: Path, command: str | None = None):
         "JUPYTER_PORT_RETRIES": "0",
         "JUPYTER_TOKEN": token,
         "JUPYTER_RUNTIME_DIR": str(runtime),
+        # JupyterLab's saved layouts: fresh, not the user's (~/.jupyter/lab/workspaces)
+        "JUPYTERLAB_WORKSPACES_DIR": str(runtime / "workspaces"),
         "BROWSER": "true",
         # the recipe must bring .venv/bin itself: take it off PATH here
         "PATH": os.pathsep.join(

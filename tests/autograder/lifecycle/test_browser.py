@@ -2,7 +2,8 @@
 Debian's chromium driven by Playwright (``executable_path``; no browser is ever
 downloaded).
 
-Student: open the released notebook, run all, click Validate, read the dialog.
+Student: open the released notebook, run all, click Validate, read the dialog
+(and Validate on a notebook that passes: the course's solution).
 Instructor: open the formgrader, open a submission in Manual Grading, score and
 comment the written answer (its rubric on the page), see the score in the
 gradebook. Screenshots of each step go to ``build/screenshots/test_browser/``
@@ -110,7 +111,7 @@ def test_student_runs_all_and_validates_the_released_notebook(browser, lab):
     outputs.filter(has_text="NotImplementedError").first.wait_for()
     page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for()
     _shot(page, "02-student-ran-all")
-    page.locator(".validate-button").first.click()
+    page.locator(".validate-button:visible").first.click()  # this tab's
     dialog = page.locator(".jp-Dialog")
     dialog.get_by_text("Validation Results").wait_for(timeout=180_000)
     _shot(page, "03-student-validate-dialog")
@@ -122,6 +123,23 @@ def test_student_runs_all_and_validates_the_released_notebook(browser, lab):
     assert "failed" in text.lower(), text
     assert "NotImplementedError" in text, text
     assert "Success!" not in text
+    page.close()
+
+
+def test_validate_passes_a_notebook_that_passes_every_test(browser, lab):
+    """The passing case, on a notebook this test controls: the toy course's solution."""
+    base, token = lab
+    page = browser.new_page()
+    page.goto(f"{base}/lab/tree/solutions/{AID}/{AID}.ipynb?token={token}")
+    page.locator(".jp-Notebook").first.wait_for()
+    _dismiss(page, "Select Kernel", "Select")
+    page.locator(".validate-button:visible").first.click()  # this tab's
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=180_000)
+    _shot(page, "03b-validate-passing-notebook")
+    body = dialog.locator(".validation-failed, .validation-success").first
+    assert "Success! Your notebook passes all the tests." in body.inner_text()
+    assert "validation-success" in body.get_attribute("class")
     page.close()
 
 
