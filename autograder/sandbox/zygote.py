@@ -98,27 +98,38 @@ class Zygote:
     """
 
     def __init__(self, env: dict[str, str], log: Path | None = None):
+        from . import bwrap
         from .policy import copy_matplotlib_cache, scrubbed_environment
 
         self.socket_path: str | None = None
+        self.sandboxed = False
         self._folder = tempfile.mkdtemp(prefix="poolcourse-grade-zygote-")
         os.chmod(self._folder, 0o700)
         self._proc: subprocess.Popen | None = None
         if not supported():
             return
         # the kernels' environment (what the imports read), with a home of its own
-        home = Path(self._folder) / "home"
+        folder = Path(self._folder)
+        home, sock, kernels = folder / "home", folder / "socket", folder / "kernels"
         env = scrubbed_environment(home, base=env)
         for sub in ("tmp", "matplotlib", "ipython", "jupyter"):
             (home / sub).mkdir(parents=True, exist_ok=True)
+        sock.mkdir()
+        kernels.mkdir(mode=0o711)
         copy_matplotlib_cache(home / "matplotlib")
-        path = os.path.join(self._folder, "zygote.sock")
+        path = os.path.join(sock, "zygote.sock")
+        argv = [sys.executable, "-m", "autograder.sandbox.zygote", path]
+        self.sandboxed = bwrap.active()
+        if self.sandboxed:  # the zygote, and so every kernel it forks, inside bubblewrap
+            bwrap.give(home, sock)  # kernels/ stays root's: traversable, not listable
+            view = bwrap.kernel_view()
+            argv = bwrap.command(read_write=[home, sock, kernels], view=view, chdir=home) + argv
         out = open(log, "ab") if log else subprocess.DEVNULL
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "autograder.sandbox.zygote", path],
+                argv,
                 env=env,
-                cwd=self._folder,
+                cwd=str(home),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=out,
@@ -200,7 +211,7 @@ def _serve(path: str) -> None:
 
 
 def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
-    data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 4)
     while not data.endswith(b"\n"):
         more = conn.recv(1 << 20)
         if not more:
@@ -210,12 +221,12 @@ def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
 
 
 def _fork_kernel(conn: socket.socket, listener: socket.socket, clients) -> int | None:
-    """Read one request; fork the kernel; send its pid back. None if the request was bad."""
+    """Read one request; fork the kernel; send its pidfd back. None if the request was bad."""
     try:
         request, fds = _recv_request(conn)
     except (OSError, ValueError):
         return None
-    if len(fds) != 3:
+    if len(fds) != 4:  # stdin, stdout, stderr, and a pidfd of the worker that asks
         for fd in fds:
             os.close(fd)
         return None
@@ -227,10 +238,10 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, clients) -> int |
                 other.close()
                 os.close(pidfd)
             conn.close()
-            for target, fd in enumerate(fds):
+            for target, fd in enumerate(fds[:3]):
                 os.dup2(fd, target)
                 os.close(fd)
-            _become_kernel(request)
+            _become_kernel(request, fds[3])
         except BaseException:
             import traceback
 
@@ -240,7 +251,12 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, clients) -> int |
     for fd in fds:
         os.close(fd)
     try:
-        conn.sendall(struct.pack("!i", pid))
+        # a pidfd, not a pid: this process may be in a pid namespace of its own (bwrap)
+        pidfd = os.pidfd_open(pid)
+        try:
+            socket.send_fds(conn, [struct.pack("!i", pid)], [pidfd])
+        finally:
+            os.close(pidfd)
         ack = conn.recv(1)  # the worker has its pidfd: the kernel may be reaped from now on
     except OSError:
         ack = b""
@@ -250,14 +266,19 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, clients) -> int |
     return pid
 
 
-def _become_kernel(request: dict) -> None:
-    """In the forked child: the sandboxed kernel of ``request`` (never returns normally)."""
+def _become_kernel(request: dict, watch: int) -> None:
+    """In the forked child: the sandboxed kernel of ``request`` (never returns normally).
+
+    ``watch`` is a pidfd of the grading worker that asked for it.
+    """
     from . import policy as sandbox
 
     os.setsid()  # its own process group, as a kernel started by jupyter_client has
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    _die_with(int(request["watch"]))
+    if request.get("isolate"):
+        _isolate(request["isolate"]["root"], request["isolate"]["own"], watch)
+    _die_with(watch)
     os.environ.clear()
     os.environ.update(request["env"])
     # what a freshly started kernel would have of its own: random seeds from the system,
@@ -272,12 +293,99 @@ def _become_kernel(request: dict) -> None:
     sandbox.kernel_main(request["argv"])
 
 
-def _die_with(pid: int) -> None:
-    """Kill this process as soon as process ``pid`` (the grading worker) ends."""
-    try:
-        fd = os.pidfd_open(pid)
-    except OSError:
-        os._exit(1)
+# --------------------------------------------------------------------------- per-kernel namespaces
+
+_CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+_MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
+
+
+def _libc():
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+    return libc, check
+
+
+def _new_user_namespace(libc, check, flags: int) -> None:
+    """unshare ``flags`` with a new user namespace mapping this uid/gid to themselves."""
+    uid, gid = os.getuid(), os.getgid()
+    check(libc.unshare(_CLONE_NEWUSER | flags), "unshare")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):  # fmt: skip
+        with open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
+
+
+def _isolate(root: str, own: str, watch: int) -> None:
+    """Make this forked kernel unable to see or signal the other kernels of the zygote.
+
+    Every kernel's folder lies under ``root`` (the one folder the zygote's sandbox
+    binds for all of them). The kernel gets a user, mount and pid namespace of
+    its own: ``root`` is covered by an empty tmpfs holding only its own folder
+    ``own``; in its pid namespace it is pid 1 and cannot name (signal) any other
+    process (this process stays outside and waits for it, passing on signals, so
+    the worker's pidfd keeps working). ``/proc`` stays the zygote's (a fresh one is
+    refused under bwrap's locked ``/proc`` sub-mounts): the kernel is made
+    non-dumpable, so the others (same uid) cannot read its memory, environment or
+    folders through it. Then it enters one more user namespace, so it holds no
+    capability over the mounts it was given (they cannot be undone).
+    """
+    import ctypes
+
+    libc, check = _libc()
+    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+    _new_user_namespace(libc, check, _CLONE_NEWNS | _CLONE_NEWPID)
+    check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    fd = os.open(own, os.O_PATH | os.O_DIRECTORY)
+    check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=0711"),
+          "mount tmpfs")  # fmt: skip
+    os.makedirs(own, exist_ok=True)
+    check(libc.mount(f"/proc/self/fd/{fd}".encode(), own.encode(), None, _MS_BIND | _MS_REC,
+                     None), "bind own folder")  # fmt: skip
+    os.close(fd)
+    child = os.fork()
+    if child:  # this process: the one the worker holds a pidfd of; waits for the kernel
+        _wait_for(child, watch)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the process above
+    _new_user_namespace(libc, check, 0)
+    libc.prctl(4, 0)  # PR_SET_DUMPABLE 0: same uid as the other kernels, yet no ptrace,
+    # no /proc/<pid>/mem, environ, cwd or fd of it for them (nor for it of theirs)
+
+
+def _wait_for(child: int, watch: int) -> None:
+    """Pass signals on to the kernel ``child``, end as it ends or as the worker (pidfd
+    ``watch``) ends (never returns). No thread: after ``unshare(CLONE_NEWPID)`` a process
+    cannot start one."""
+
+    def forward(signum, frame):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, forward)
+    kernel = os.pidfd_open(child)
+    while True:
+        ready = select.select([kernel, watch], [], [])[0]
+        if kernel in ready:
+            break
+        if watch in ready:  # the worker is gone: so is its kernel
+            signal.pidfd_send_signal(kernel, signal.SIGKILL)
+    _, status = os.waitpid(child, 0)
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+def _die_with(fd: int) -> None:
+    """Kill this process as soon as the process of pidfd ``fd`` (the grading worker) ends."""
 
     def watch() -> None:
         select.select([fd], [], [])
@@ -341,39 +449,94 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
 
-def fork_kernel(socket_path: str, argv: list[str], env: dict) -> ForkedKernel:
-    """Ask the zygote for a kernel running ``argv`` (the sandbox kernel's arguments)."""
+def kernel_folder(socket_path: str) -> Path:
+    """A new folder for one kernel, where the zygote's kernels may have theirs (the worker's).
+
+    A sandboxed zygote sees only its ``kernels`` folder of the machine's files;
+    each forked kernel then sees only its own folder in there.
+    """
+    from . import bwrap
+
+    kernels = Path(socket_path).parent.parent / "kernels"
+    folder = Path(tempfile.mkdtemp(dir=kernels, prefix="k-"))
+    bwrap.give(folder)
+    return folder
+
+
+def _pid_of(pidfd: int) -> int:
+    """The pid (in this process's pid namespace) of the process a pidfd refers to."""
+    with open(f"/proc/self/fdinfo/{pidfd}") as fh:
+        for line in fh:
+            if line.startswith("Pid:"):
+                return int(line.split()[1])
+    raise OSError("not a pidfd")
+
+
+def fork_kernel(
+    socket_path: str, argv: list[str], env: dict, isolate: dict | None = None
+) -> ForkedKernel:
+    """Ask the zygote for a kernel running ``argv`` (the sandbox kernel's arguments).
+
+    ``isolate`` (``{"root": ..., "own": ...}``): give the kernel namespaces of its own
+    in which ``root`` holds only its folder ``own`` (:func:`_isolate`).
+    """
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    me = os.pidfd_open(os.getpid())
     try:
         conn.connect(socket_path)
-        request = {"argv": argv, "env": env, "watch": os.getpid()}
+        request = {"argv": argv, "env": env, "isolate": isolate}
         with open(os.devnull, "rb") as stdin:
-            fds = [stdin.fileno(), sys.stdout.fileno(), sys.stderr.fileno()]
+            fds = [stdin.fileno(), sys.stdout.fileno(), sys.stderr.fileno(), me]
             socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], fds)
-        data = b""
-        while len(data) < 4:
-            more = conn.recv(4 - len(data))
-            if not more:
-                raise OSError("the zygote did not start a kernel")
-            data += more
-        pid = struct.unpack("!i", data)[0]
-        pidfd = os.pidfd_open(pid)
+        data, fds, _, _ = socket.recv_fds(conn, 4, 1)
+        if len(data) != 4 or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise OSError("the zygote did not start a kernel")
+        pidfd = fds[0]
+        pid = _pid_of(pidfd)
         conn.sendall(b"k")
     except BaseException:
         conn.close()
         raise
+    finally:
+        os.close(me)
     return ForkedKernel(pid, pidfd, conn)
 
 
+def _kernel_arguments(cmd: list[str]) -> list[str] | None:
+    """The arguments after ``python -m autograder.sandbox kernel`` in ``cmd`` (None: not one)."""
+    marker = ["-m", "autograder.sandbox", "kernel"]
+    for i in range(len(cmd) - 2):
+        if cmd[i : i + 3] == marker:
+            return cmd[i + 3 :]
+    return None
+
+
 class ZygoteProvisioner(LocalProvisioner):
-    """``LocalProvisioner`` whose sandbox kernels are forked by the zygote when there is one."""
+    """``LocalProvisioner`` whose sandbox kernels are forked by the zygote when there is one.
+
+    In the OS sandbox (:mod:`.bwrap`) the kernel runs as another uid: its
+    connection file is given to it before it starts.
+    """
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
-        marker = ["-m", "autograder.sandbox", "kernel"]
-        if _socket_path is None or cmd[1:4] != marker:
+        from . import bwrap
+
+        arguments = _kernel_arguments(cmd)
+        connection_file = getattr(self.parent, "connection_file", None)
+        if arguments is not None and connection_file and bwrap.active():
+            bwrap.give(connection_file)
+        if _socket_path is None or arguments is None:
             return await super().launch_kernel(cmd, **kwargs)
+        isolate = None
+        own = Path(arguments[0]).parent  # the kernel's folder holds its policy
+        kernels = Path(_socket_path).parent.parent / "kernels"
+        if own.parent == kernels and bwrap.active():
+            isolate = {"root": str(kernels), "own": str(own)}
         try:
-            self.process = fork_kernel(_socket_path, cmd[4:], dict(kwargs.get("env") or os.environ))
+            env = dict(kwargs.get("env") or os.environ)
+            self.process = fork_kernel(_socket_path, arguments, env, isolate)
         except OSError:  # the zygote is gone: start kernels the usual way from now on
             use(None)
             return await super().launch_kernel(cmd, **kwargs)
