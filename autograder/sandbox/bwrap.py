@@ -108,7 +108,7 @@ def probe() -> str | None:
         "    pass\n"
         "print('sandboxed')\n"
     )
-    argv = command(read_write=[], view=base_view()) + [sys.executable, "-I", "-c", code]
+    argv = [*command(read_write=[], view=base_view()), sys.executable, "-I", "-c", code]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd="/")
     except (OSError, subprocess.SubprocessError) as err:
@@ -275,4 +275,4 @@ def wrap_worker(argv: list[str], folder: str | Path) -> list[str]:
     folder = Path(folder)
     give(folder)
     script = Path(argv[2]) if len(argv) > 2 and argv[1] == "-I" else Path(__file__)
-    return command(read_write=[folder], view=worker_view(script), chdir=folder / "work") + argv
+    return [*command(read_write=[folder], view=worker_view(script), chdir=folder / "work"), *argv]
