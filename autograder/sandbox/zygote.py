@@ -121,6 +121,7 @@ class Zygote:
         argv = [sys.executable, "-m", "autograder.sandbox.zygote", path]
         self.sandboxed = bwrap.active()
         if self.sandboxed:  # the zygote, and so every kernel it forks, inside bubblewrap
+            argv.append(str(kernels))
             bwrap.give(home, sock)  # kernels/ stays root's: traversable, not listable
             view = bwrap.kernel_view()
             argv = bwrap.command(read_write=[home, sock, kernels], view=view, chdir=home) + argv
@@ -174,9 +175,22 @@ class Zygote:
 # --------------------------------------------------------------------------- the zygote
 
 
-def _serve(path: str) -> None:
-    """The zygote's main loop: import, listen, fork a kernel per request, report exits."""
+#: In a sandboxed zygote: its kernels folder (every kernel must be isolated in a folder of
+#: it) and its own folders, which no kernel may see (its socket: a way to ask for kernels).
+_sandbox: dict | None = None
+
+
+def _serve(path: str, kernels: str | None = None) -> None:
+    """The zygote's main loop: import, listen, fork a kernel per request, report exits.
+
+    ``kernels``: the zygote is sandboxed (:mod:`.bwrap`) and every kernel it forks is
+    isolated (:func:`_isolate`) in its own folder under ``kernels``.
+    """
+    global _sandbox
     from .policy import die_with_parent, warm_up
+
+    if kernels:
+        _sandbox = {"root": kernels, "hide": [os.path.dirname(path), os.getcwd()]}
 
     die_with_parent()  # the grader
     for name in PRELOAD:
@@ -226,9 +240,16 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, clients) -> int |
         request, fds = _recv_request(conn)
     except (OSError, ValueError):
         return None
+    isolate = request.get("isolate") or {}
+    if _sandbox and (
+        isolate.get("root") != _sandbox["root"]
+        or os.path.dirname(str(isolate.get("own"))) != _sandbox["root"]
+    ):  # a sandboxed zygote forks isolated kernels only
+        fds.append(-1)
     if len(fds) != 4:  # stdin, stdout, stderr, and a pidfd of the worker that asks
         for fd in fds:
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
         return None
     pid = os.fork()
     if pid == 0:  # the kernel
@@ -277,7 +298,8 @@ def _become_kernel(request: dict, watch: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if request.get("isolate"):
-        _isolate(request["isolate"]["root"], request["isolate"]["own"], watch)
+        hide = _sandbox["hide"] if _sandbox else []
+        _isolate(request["isolate"]["root"], request["isolate"]["own"], hide)
     _die_with(watch)
     os.environ.clear()
     os.environ.update(request["env"])
@@ -295,7 +317,7 @@ def _become_kernel(request: dict, watch: int) -> None:
 
 # --------------------------------------------------------------------------- per-kernel namespaces
 
-_CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+_CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
 _MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 
 
@@ -322,66 +344,111 @@ def _new_user_namespace(libc, check, flags: int) -> None:
             fh.write(text)
 
 
-def _isolate(root: str, own: str, watch: int) -> None:
-    """Make this forked kernel unable to see or signal the other kernels of the zygote.
+def _isolate(root: str, own: str, hide: list[str] = ()) -> None:
+    """Make this forked kernel unable to see, change or signal the zygote's other kernels.
 
     Every kernel's folder lies under ``root`` (the one folder the zygote's sandbox
-    binds for all of them). The kernel gets a user, mount and pid namespace of
-    its own: ``root`` is covered by an empty tmpfs holding only its own folder
-    ``own``; in its pid namespace it is pid 1 and cannot name (signal) any other
-    process (this process stays outside and waits for it, passing on signals, so
-    the worker's pidfd keeps working). ``/proc`` stays the zygote's (a fresh one is
-    refused under bwrap's locked ``/proc`` sub-mounts): the kernel is made
-    non-dumpable, so the others (same uid) cannot read its memory, environment or
-    folders through it. Then it enters one more user namespace, so it holds no
-    capability over the mounts it was given (they cannot be undone).
+    binds for all of them), and all run as the same uid. The kernel gets a user
+    and mount namespace of its own in which ``root`` is an empty tmpfs holding
+    only its own folder ``own``; the folders in ``hide`` (the zygote's socket and
+    home) are covered by empty tmpfs too. Then it enters one more user namespace
+    and drops every capability, so these mounts cannot be undone. It is made
+    non-dumpable (the others cannot ptrace it or read its ``/proc/<pid>/mem``,
+    ``environ``, ``cwd``, ``fd``; nor it theirs), and a seccomp filter
+    (:func:`_signal_filter`) lets it signal only itself: it shares the zygote's
+    pid namespace, where the other kernels are visible. (A pid namespace of its
+    own would need a fresh ``/proc``, which the kernel refuses under bwrap's
+    locked ``/proc`` sub-mounts; a ``/proc`` of another namespace confuses
+    ipykernel and psutil.)
     """
     import ctypes
 
     libc, check = _libc()
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
-    _new_user_namespace(libc, check, _CLONE_NEWNS | _CLONE_NEWPID)
+    _new_user_namespace(libc, check, _CLONE_NEWNS)
     check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
     fd = os.open(own, os.O_PATH | os.O_DIRECTORY)
     check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=0711"),
           "mount tmpfs")  # fmt: skip
+    for folder in hide:
+        check(libc.mount(b"tmpfs", folder.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV,
+                         b"mode=0555"), f"hide {folder}")  # fmt: skip
     os.makedirs(own, exist_ok=True)
     check(libc.mount(f"/proc/self/fd/{fd}".encode(), own.encode(), None, _MS_BIND | _MS_REC,
                      None), "bind own folder")  # fmt: skip
     os.close(fd)
-    child = os.fork()
-    if child:  # this process: the one the worker holds a pidfd of; waits for the kernel
-        _wait_for(child, watch)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the process above
     _new_user_namespace(libc, check, 0)
-    libc.prctl(4, 0)  # PR_SET_DUMPABLE 0: same uid as the other kernels, yet no ptrace,
-    # no /proc/<pid>/mem, environ, cwd or fd of it for them (nor for it of theirs)
+    _drop_capabilities(libc, check)
+    libc.prctl(4, 0)  # PR_SET_DUMPABLE 0
+    _signal_filter(libc, check, os.getpid())
 
 
-def _wait_for(child: int, watch: int) -> None:
-    """Pass signals on to the kernel ``child``, end as it ends or as the worker (pidfd
-    ``watch``) ends (never returns). No thread: after ``unshare(CLONE_NEWPID)`` a process
-    cannot start one."""
+#: x86_64 system calls the filter of :func:`_signal_filter` looks at.
+_SIGNAL_CALLS = {"kill": 62, "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
+                 "pidfd_open": 434}  # fmt: skip
+_DENIED_CALLS = {"ptrace": 101, "tkill": 200, "process_vm_readv": 310, "process_vm_writev": 311,
+                 "pidfd_getfd": 438, "kcmp": 312}  # fmt: skip
 
-    def forward(signum, frame):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(signum, forward)
-    kernel = os.pidfd_open(child)
-    while True:
-        ready = select.select([kernel, watch], [], [])[0]
-        if kernel in ready:
-            break
-        if watch in ready:  # the worker is gone: so is its kernel
-            signal.pidfd_send_signal(kernel, signal.SIGKILL)
-    _, status = os.waitpid(child, 0)
-    if os.WIFSIGNALED(status):
-        signum = os.WTERMSIG(status)
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+def _signal_filter(libc, check, pid: int) -> None:
+    """A seccomp filter: signals (and pidfds) only to itself (``pid``, its own group ``-pid``
+    or ``0``); no ptrace, no other process's memory; nothing but x86_64 system calls.
+
+    A classic BPF program, installed with ``prctl(PR_SET_SECCOMP)`` (``no_new_privs`` is
+    set by bwrap); it cannot be removed and is inherited. Other architectures: not installed.
+    """
+    import ctypes
+    import platform
+
+    if platform.machine() != "x86_64":
+        return
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE|K, BPF_RET|K
+    checked, denied = list(_SIGNAL_CALLS.values()), list(_DENIED_CALLS.values())
+    own = [pid, 0, (-pid) & 0xFFFFFFFF]  # itself, its process group (0 or -pid)
+    allow_at = 4 + len(checked) + len(denied)  # layout (jumps only go forward):
+    deny_at, args_at = allow_at + 1, allow_at + 2
+    allow_again = args_at + 1 + len(own) + 1
+
+    def to(target: int, here: int) -> int:
+        return target - here - 1
+
+    prog = [(ld, 0, 0, 4), (jeq, 0, to(deny_at, 1), 0xC000003E)]  # 0-1: x86_64 only
+    prog += [(ld, 0, 0, 0), (jge, to(deny_at, 3), 0, 0x40000000)]  # 2-3: nr; no x32 ABI
+    for nr in checked:  # to the argument test
+        prog.append((jeq, to(args_at, len(prog)), 0, nr))
+    for nr in denied:
+        prog.append((jeq, to(deny_at, len(prog)), 0, nr))
+    prog += [(ret, 0, 0, allow), (ret, 0, 0, deny), (ld, 0, 0, 16)]  # args[0], low 32 bits
+    for value in own:
+        prog.append((jeq, to(allow_again, len(prog)), 0, value))
+    prog += [(ret, 0, 0, deny), (ret, 0, 0, allow)]
+    assert len(prog) == allow_again + 1
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                    ("k", ctypes.c_uint32)]  # fmt: skip
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(prog))(*[Filter(*f) for f in prog])
+    program = Program(len(prog), filters)
+    check(libc.prctl(22, 2, ctypes.byref(program), 0, 0), "seccomp")  # PR_SET_SECCOMP, FILTER
+
+
+def _drop_capabilities(libc, check) -> None:
+    """No capability left, not even in its own user namespace (``capset`` to zero)."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
+
+    header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3
+    check(libc.capset(ctypes.byref(header), data), "capset")
 
 
 def _die_with(fd: int) -> None:
@@ -563,5 +630,5 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-if __name__ == "__main__":
-    _serve(sys.argv[1])
+if __name__ == "__main__":  # python -m autograder.sandbox.zygote SOCKET [KERNELS]
+    _serve(sys.argv[1], *sys.argv[2:3])
