@@ -95,6 +95,8 @@ ATTACK = textwrap.dedent(
             out["connect %s:%d" % (host, port)] = fail() if r < 0 else "CONNECTED"
             sc(3, fd, 0, 0, 0, 0)
         for pid in spec["kill"]:
+            if pid == os.getpid():
+                continue  # not itself
             r = sc(62, pid, 10, 0, 0, 0)  # kill(pid, SIGUSR1)
             out["kill %d" % pid] = fail() if r < 0 else "SENT"
         return json.dumps(out)
