@@ -796,6 +796,7 @@ def grade(
     """
     from . import report, safeguards
 
+    os_sandbox = _os_sandbox(unsafe_no_sandbox)  # first: nothing is done without it
     ensure_bin_on_path()
     course = course or Course()
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -803,7 +804,6 @@ def grade(
     out = Path(out).resolve() if out else course.root / "grading-output"
     out.mkdir(parents=True, exist_ok=True)
     limits = limits or Limits()
-    os_sandbox = _os_sandbox(unsafe_no_sandbox)
     summary = GradeSummary(out=out, db_url=db_url)
     if not os_sandbox:
         summary.warnings.append(UNSAFE_WARNING)
