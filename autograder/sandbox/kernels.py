@@ -1,8 +1,9 @@
 """Wire nbgrader's ``Autograde`` to sandboxed, bounded kernels (the ``grade`` limits).
 
-The policy a kernel gets is :mod:`autograder.sandbox.policy`'s; the executor that
-bounds the notebook run is :mod:`autograder.sandbox.executor`; with a zygote the
-kernels are forked by :mod:`autograder.sandbox.zygote`.
+The OS sandbox a kernel runs in is :mod:`autograder.sandbox.bwrap`'s; the policy it
+applies to itself is :mod:`autograder.sandbox.policy`'s; the executor that bounds the
+notebook run is :mod:`autograder.sandbox.executor`; with a zygote the kernels are
+forked by :mod:`autograder.sandbox.zygote`.
 """
 
 from __future__ import annotations

@@ -26,9 +26,11 @@ A policy is
 Every refusal is appended to the policy's log file, which the grader reads
 into the anomalies report ("sandbox-denied").
 
-This is one layer, not a jail: code that corrupts memory through ``ctypes``
-can do anything the process's user can. ``docs/grading_hostile.md`` lists what
-an instructor should add (containers, a separate user, read-only mounts).
+The audit hook is defence in depth, not a jail: it sees Python-level events
+only, and raw system calls through ``ctypes`` get past it. The boundary is the
+OS sandbox of :mod:`autograder.sandbox.bwrap` (namespaces, another uid), which
+every kernel and worker runs in; ``docs/grading_hostile.md`` says what that
+guarantees and what it does not.
 
 :class:`BoundedExecute` is nbgrader's ``Execute`` preprocessor with the
 guarantees the grader needs: a per-cell timeout that costs only that cell, a
