@@ -14,20 +14,25 @@ but for the imports it did not have to redo.
 
 What the zygote holds is what a kernel may have anyway: third-party modules
 imported with the kernels' environment. It never sees a submission, a
-gradebook or a solution (it is not forked from the grader), and the socket
-lives in a ``poolcourse-grade-*`` folder, which the kernels' audit hook
-denies (it also refuses every ``socket.connect``).
+gradebook or a solution (it is not forked from the grader). In the OS sandbox
+(:mod:`autograder.sandbox.bwrap`) the zygote itself runs inside bubblewrap, so
+every kernel it forks starts in the same confined view; each is then isolated
+from the others (:func:`_isolate`: its own user and mount namespace in which
+only its own folder, not the zygote's socket or the other kernels' folders,
+exists; no capabilities; a seccomp filter on signals). The socket also lives
+in a ``poolcourse-grade-*`` folder, which the kernels' audit hook denies.
 
 The worker side is a jupyter_client *provisioner*
 (:class:`ZygoteProvisioner`) behind :class:`ZygoteKernelManager`, which
 nbclient uses instead of ``subprocess.Popen``. A forked kernel is not the
 worker's child, so
 
-* the worker holds a *pidfd* of the kernel (Linux): signals (the per-cell
-  timeout's interrupt, a kill) go through it, never to a recycled pid;
+* the worker holds a *pidfd* of the kernel (Linux), passed by the zygote over
+  the socket (the zygote's pids are those of its own pid namespace): a kill
+  goes through it, never to a recycled pid;
 * the zygote reaps the kernel and sends its exit status to the worker;
-* the kernel watches the worker's pidfd and kills itself when the worker
-  ends (the grader kills a worker's process group on a timeout or when it is
+* the kernel watches a pidfd of the worker (passed the same way) and kills
+  itself when the worker ends (the grader kills a worker's process group on a timeout or when it is
   itself killed; the kernel is not in that group).
 
 Where the zygote cannot be used (no ``fork``/pidfd, it did not start, or it
@@ -241,15 +246,13 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, clients) -> int |
     except (OSError, ValueError):
         return None
     isolate = request.get("isolate") or {}
-    if _sandbox and (
-        isolate.get("root") != _sandbox["root"]
-        or os.path.dirname(str(isolate.get("own"))) != _sandbox["root"]
-    ):  # a sandboxed zygote forks isolated kernels only
-        fds.append(-1)
-    if len(fds) != 4:  # stdin, stdout, stderr, and a pidfd of the worker that asks
+    usable = len(fds) == 4  # stdin, stdout, stderr, and a pidfd of the worker that asks
+    if _sandbox:  # a sandboxed zygote forks isolated kernels only, each in a folder of its own
+        usable = usable and isolate.get("root") == _sandbox["root"]
+        usable = usable and os.path.dirname(str(isolate.get("own"))) == _sandbox["root"]
+    if not usable:
         for fd in fds:
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
         return None
     pid = os.fork()
     if pid == 0:  # the kernel
