@@ -877,16 +877,19 @@ def grade(
                 summary.skipped = [f"{r['student']}/{r['assignment']}" for r in done]
 
                 bar = report.Progress(len(todo), enabled=progress)
-                for job, record in _run_workers(todo, jobs, submission_timeout, bar):
-                    key = f"{job['student']}/{job['assignment']}"
-                    summary.anomalies += _anomalies(record)
-                    if record.get("status") == "graded":
-                        apply_record(gb, record)
-                        summary.graded.append(key)
-                    elif record.get("status") == "rejected":
-                        summary.rejected.append(key)
-                    else:
-                        summary.failed.append(key)
+                # closing: an interrupt while a record is applied stops the workers now,
+                # not when the generator is collected (they would go on writing records)
+                with contextlib.closing(_run_workers(todo, jobs, submission_timeout, bar)) as runs:
+                    for job, record in runs:
+                        key = f"{job['student']}/{job['assignment']}"
+                        summary.anomalies += _anomalies(record)
+                        if record.get("status") == "graded":
+                            apply_record(gb, record)
+                            summary.graded.append(key)
+                        elif record.get("status") == "rejected":
+                            summary.rejected.append(key)
+                        else:
+                            summary.failed.append(key)
                 bar.close()
 
     summary.seconds = time.perf_counter() - start
