@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -97,7 +98,7 @@ class Submission:
             files += [
                 (str(p.relative_to(folder)), p)
                 for p in sorted(folder.rglob("*"))
-                if p.is_file() and p.name not in names and ".ipynb_checkpoints" not in p.parts
+                if _regular_file(p) and p.name not in names and ".ipynb_checkpoints" not in p.parts
             ]
         for name, path in sorted(files):
             h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -125,6 +126,42 @@ def _read_timestamp(folder: Path) -> str | None:
     return None
 
 
+def _regular_file(path: Path) -> bool:
+    """A regular file itself (not a symlink, folder, FIFO, socket or device); never blocks."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _odd_entry(path: Path, *, folder: bool) -> str | None:
+    """What is wrong with an entry that should be a folder (or a regular file); None if fine.
+
+    Only ``lstat``: a symlink is never followed, a FIFO never opened.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except OSError as err:
+        return f"cannot be read ({err.strerror})"
+    if stat.S_ISLNK(mode):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"is a symbolic link (to {target}), not followed"
+    if folder:
+        return None if stat.S_ISDIR(mode) else "is not a folder"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")]  # fmt: skip
+    return "is " + next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _rejected_entry(path: Path, why: str, student: str = "?", assignment: str = "?") -> Anomaly:
+    return Anomaly(student, assignment, "rejected", f"{path}: {why}; not graded")
+
+
 def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission], list[Anomaly]]:
     """Submissions under ``path``, in either layout, and files that could not be used.
 
@@ -140,7 +177,11 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
     -------
     (list of Submission, list of Anomaly)
         Sorted by (student, assignment). Unknown assignments, unmatched file
-        names and unusable student ids are anomalies, never errors.
+        names and unusable student ids are anomalies, never errors. So are
+        entries that are not what they are named like: symbolic links (dangling
+        or not: never followed, so an instructor's file is never graded),
+        folders named like notebooks, FIFOs, sockets and devices (never opened,
+        so nothing blocks); the rest of the class is graded.
     """
     root = Path(path).resolve()
     if not root.is_dir():
@@ -158,6 +199,10 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
         )
         grouped: dict[tuple[str, str], dict[str, str]] = {}
         for file in flat_files:
+            why = _odd_entry(file, folder=False)
+            if why:
+                anomalies.append(_rejected_entry(file, why))
+                continue
             match = next(((nb, a) for nb, a in by_name if file.stem.endswith("_" + nb)), None)
             if match is None:
                 anomalies.append(
@@ -176,8 +221,18 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
         for (student, aid), nbs in sorted(grouped.items()):
             subs.append(Submission(student, aid, tuple(sorted(nbs.items()))))
     else:
-        for student_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-            for adir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+        for student_dir in sorted(root.iterdir()):
+            why = _odd_entry(student_dir, folder=True)
+            if why:
+                if why != "is not a folder":  # stray regular files are ignored, as before
+                    anomalies.append(_rejected_entry(student_dir, why, student_dir.name))
+                continue
+            for adir in sorted(student_dir.iterdir()):
+                why = _odd_entry(adir, folder=True)
+                if why:
+                    if why != "is not a folder":
+                        anomalies.append(_rejected_entry(adir, why, student_dir.name, adir.name))
+                    continue
                 if adir.name not in known:
                     anomalies.append(
                         Anomaly(
@@ -188,11 +243,13 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
                         )
                     )
                     continue
-                nbs = {
-                    p.stem: str(p)
-                    for p in sorted(adir.glob("*.ipynb"))
-                    if p.stem in known[adir.name]
-                }
+                nbs = {}
+                for p in sorted(adir.glob("*.ipynb")):
+                    why = _odd_entry(p, folder=False)
+                    if why:
+                        anomalies.append(_rejected_entry(p, why, student_dir.name, adir.name))
+                    elif p.stem in known[adir.name]:
+                        nbs[p.stem] = str(p)
                 if not nbs:
                     anomalies.append(
                         Anomaly(
@@ -379,6 +436,17 @@ def _read_private_gradebook(db_url: str, assignment: str, student: str) -> dict:
         }
 
 
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """What of a submission's folder is not copied: checkpoints, caches, and anything
+    not a regular file or folder (symlinks are not followed, FIFOs not opened)."""
+    skip = set(shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")(folder, names))
+    for name in names:
+        path = Path(folder) / name
+        if not (_regular_file(path) or _odd_entry(path, folder=True) is None):
+            skip.add(name)
+    return skip
+
+
 def grade_submission(job: dict) -> dict:
     """Autograde one submission in a scratch nbgrader course (runs in a worker process).
 
@@ -414,11 +482,7 @@ def grade_submission(job: dict) -> dict:
         )
         submitted = scratch / "submitted" / student / aid
         if job["folder"]:
-            shutil.copytree(
-                job["folder"],
-                submitted,
-                ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-            )
+            shutil.copytree(job["folder"], submitted, ignore=_not_copied)
         submitted.mkdir(parents=True, exist_ok=True)
         for nb_id, path in job["notebooks"]:
             shutil.copyfile(path, submitted / f"{nb_id}.ipynb")
@@ -517,8 +581,11 @@ def _watch_grader(pid: int) -> None:
 
 def _worker_main(job: dict) -> None:
     """Entry point of a worker process: grade, then write the record atomically."""
+    from ..sandbox import bwrap
+
     die_with_parent()
     os.setpgrp()  # the parent can kill this worker and what it started (the kernel) together
+    bwrap.use(job.get("os_sandbox"))  # what grade found: no probe per submission
     if job.get("grader_pid"):
         _watch_grader(job["grader_pid"])
     record_path = Path(job["record"])
@@ -883,6 +950,7 @@ def grade(
     submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
     limits: Limits | None = None,
     fork_kernels: bool = True,
+    unsafe_no_sandbox: bool = False,
 ) -> GradeSummary:
     """Autograde every submission under ``submissions``, ``jobs`` at once.
 
@@ -920,13 +988,23 @@ def grade(
         Fork the sandboxed kernels from a process that has imported TensorFlow
         and Keras once (:mod:`autograder.sandbox.zygote`, Linux) instead of starting
         each afresh: the same kernels, about 3 s of CPU less per submission.
+    unsafe_no_sandbox : bool
+        Grade without the OS sandbox (:mod:`autograder.sandbox.bwrap`) when it is
+        not usable here: learner code then runs as the grader's user, held back
+        only by the audit hook and rlimits (``docs/grading_hostile.md``).
 
     Returns
     -------
     GradeSummary
+
+    Raises
+    ------
+    NoSandboxError
+        When the OS sandbox is not usable and ``unsafe_no_sandbox`` is not set.
     """
     from . import report, safeguards
 
+    os_sandbox = _os_sandbox(unsafe_no_sandbox)  # first: nothing is done without it
     ensure_bin_on_path()
     course = course or Course()
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -946,6 +1024,8 @@ def grade(
         autograded=nbgrader_dir / "autograded",
         feedback=nbgrader_dir / "feedback",
     )
+    if not os_sandbox:
+        summary.warnings.append(UNSAFE_WARNING)
     start = time.perf_counter()
 
     subs, summary.anomalies = find_submissions(submissions, course)
@@ -1012,6 +1092,7 @@ def grade(
                             "jobs": jobs,
                             "grader_pid": os.getpid(),
                             "zygote": zygote_socket,
+                            "os_sandbox": os_sandbox,
                             **sandbox,
                         }
                     )
@@ -1024,16 +1105,19 @@ def grade(
                 summary.skipped = [f"{r['student']}/{r['assignment']}" for r in done]
 
                 bar = report.Progress(len(todo), enabled=progress)
-                for job, record in _run_workers(todo, jobs, submission_timeout, bar):
-                    key = f"{job['student']}/{job['assignment']}"
-                    summary.anomalies += _anomalies(record)
-                    if record.get("status") == "graded":
-                        apply_record(gb, record, review=job["changed"])
-                        summary.graded.append(key)
-                    elif record.get("status") == "rejected":
-                        summary.rejected.append(key)
-                    else:
-                        summary.failed.append(key)
+                # closing: an interrupt while a record is applied stops the workers now,
+                # not when the generator is collected (they would go on writing records)
+                with contextlib.closing(_run_workers(todo, jobs, submission_timeout, bar)) as runs:
+                    for job, record in runs:
+                        key = f"{job['student']}/{job['assignment']}"
+                        summary.anomalies += _anomalies(record)
+                        if record.get("status") == "graded":
+                            apply_record(gb, record, review=job["changed"])
+                            summary.graded.append(key)
+                        elif record.get("status") == "rejected":
+                            summary.rejected.append(key)
+                        else:
+                            summary.failed.append(key)
                 bar.close()
 
     summary.seconds = time.perf_counter() - start
@@ -1072,6 +1156,37 @@ def _already_graded(record: dict | None, sub: Submission, fingerprint: str | Non
         and record.get("status") in ("graded", "rejected")
         and record.get("fingerprint") == (fingerprint or sub.fingerprint())
     )
+
+
+class NoSandboxError(RuntimeError):
+    """The OS sandbox is not usable and grading without it was not asked for."""
+
+
+UNSAFE_WARNING = (
+    "graded WITHOUT the OS sandbox (--unsafe-no-sandbox): learner code ran as the grader's "
+    "user behind an audit hook only, which raw system calls get around"
+)
+
+
+def _os_sandbox(unsafe: bool) -> bool:
+    """Whether this run's kernels and workers go into the OS sandbox (tried once, for real)."""
+    from ..sandbox import bwrap
+
+    reason = bwrap.probe()
+    if reason is None:
+        bwrap.use(True)
+        return True
+    if not unsafe:
+        raise NoSandboxError(
+            f"REFUSING TO GRADE: the OS sandbox for learner code is not usable here ({reason}). "
+            "Without it a learner's code can read and change the instructor's files "
+            "(solutions, gradebook, other submissions). Install bubblewrap "
+            "(apt-get install bubblewrap) and allow user namespaces, or, knowing this, "
+            "pass --unsafe-no-sandbox."
+        )
+    print(f"WARNING: {UNSAFE_WARNING} ({reason})", file=sys.stderr)
+    bwrap.use(False)
+    return False
 
 
 def _anomalies(record: dict) -> list[Anomaly]:

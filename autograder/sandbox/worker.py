@@ -663,8 +663,13 @@ class Worker:
         copy_matplotlib_cache(folder / "work" / ".matplotlib")  # no font scan in the worker
         env.update(MPLCONFIGDIR=str(folder / "work" / ".matplotlib"), MPLBACKEND="Agg")
         env.setdefault("NBGRADER_EXECUTION", "autograde")  # looks like the notebook run
+        from .bwrap import wrap_worker
+
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(Path(__file__).resolve()), "serve", str(policy_path)],
+            wrap_worker(
+                [sys.executable, "-I", str(Path(__file__).resolve()), "serve", str(policy_path)],
+                folder,
+            ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
