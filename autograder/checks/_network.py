@@ -33,7 +33,7 @@ def softmax_cross_entropy_reference(logits, labels):
     rows = np.arange(len(labels))
     grad = np.exp(log_probs)
     grad[rows, labels] -= 1.0
-    return float(-log_probs[rows, labels].mean()), grad / len(labels)
+    return float(-log_probs[rows, labels].mean()) + 0.0, grad / len(labels)  # no -0.0
 
 
 def _packed(fn: Callable) -> Callable:
@@ -50,6 +50,7 @@ def _case(logits, labels, about: str):
     logits = np.asarray(logits, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.int64)
     loss, grad = softmax_cross_entropy_reference(logits, labels)
+    about += " (compared as one row: [loss, *grad.ravel()])"
     return expect(logits, labels, returns=np.concatenate([[loss], grad.ravel()]), about=about)
 
 
