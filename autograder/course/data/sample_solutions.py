@@ -253,17 +253,6 @@ def softmax_cross_entropy(logits, labels):
     return float(loss), (np.exp(logits - log_norm) - one_hot) / logits.shape[0]
 
 
-def sgd_momentum_step(params, grads, velocity, learning_rate=0.05, momentum=0.9):
-    # Keras' SGD(momentum): v = momentum * v - learning_rate * g; w = w + v
-    new_params, new_velocity = {}, {}
-    for key, value in params.items():
-        new_velocity[key] = momentum * np.asarray(velocity[key]) - learning_rate * np.asarray(
-            grads[key]
-        )
-        new_params[key] = np.asarray(value) + new_velocity[key]
-    return new_params, new_velocity
-
-
 # --------------------------------------------------------------------------- mistakes
 
 
