@@ -8,6 +8,7 @@ import pytest
 
 from autograder.checks import EXERCISES
 from autograder.checks._geometry import pool_geometry_cases, receptive_field_cases
+from autograder.checks._network import _table as softmax_cross_entropy_cases
 from autograder.course.assignments import Course
 from autograder.course.exercises import (
     ExerciseTableError,
@@ -37,7 +38,11 @@ def _student_cells(aid):
 
 
 #: Checks of the package with named case groups on a learner function (not batteries).
-TABLE_CHECKS = {"pool_geometry": pool_geometry_cases(), "receptive_field": receptive_field_cases(0)}
+TABLE_CHECKS = {
+    "pool_geometry": pool_geometry_cases(),
+    "receptive_field": receptive_field_cases(0),
+    "softmax_cross_entropy": softmax_cross_entropy_cases(),
+}
 
 
 @pytest.mark.parametrize("aid", COURSE.assignments())
