@@ -18,8 +18,9 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-import pooling_ref
 import pytest
+
+import pooling_ref
 
 keras = pytest.importorskip("keras")
 
@@ -45,7 +46,9 @@ def run_cells(notebook: str, until: str | None = None, only: list[str] | None = 
             continue
         if only is None or cell.get("id") in only:
             source = "\n".join(
-                line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+                line
+                for line in cell.source.splitlines()
+                if not line.lstrip().startswith(("%", "!"))
             )
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(source, f"{notebook}:{cell.get('id')}", "exec"), namespace)
@@ -186,7 +189,7 @@ def test_channels_first_conv_adds_bias_along_steps_when_steps_equal_filters():
 
 def test_channels_first_ungrouped_conv_has_no_cpu_kernel():
     """04 section 7 and docs: with oneDNN off (the course's setting) TF refuses NCW on the CPU."""
-    with pytest.raises(Exception, match="(?i)NHWC|NWC|only supports|Unimplemented|not supported"):
+    with pytest.raises(Exception, match=r"(?i)NHWC|NWC|only supports|Unimplemented|not supported"):
         keras.layers.Conv1D(4, 2, data_format="channels_first")(np.ones((1, 4, 6), "float32"))
 
 
@@ -203,7 +206,7 @@ def test_one_pixel_shift_about_halves_the_change_after_pooling():
     """07 section 5 and model answer: 1-px shift changes the ReLU map ~92%, the pooled map about
     half of that (~53%); global averages barely change; a 2-px shift is one pooled column."""
     ns = run_cells("07_from_1d_to_2d", only=["nb07-01", "nb07-03", "nb07-05", "nb07-25"])
-    relu, pooled, one_over, global_avg = ns["shift_change"][1]
+    relu, pooled, _, global_avg = ns["shift_change"][1]
     assert 0.85 < relu < 0.97 and 0.48 < pooled < 0.58, (relu, pooled)
     assert 0.4 < pooled / relu < 0.7
     assert global_avg < 0.02 and ns["shift_change"][2][3] < 0.02
@@ -243,15 +246,17 @@ def test_03_five_seed_claims():
 
 
 @pytest.mark.slow
-def test_05_control_experiment_passes_the_noise_through():
-    """05 section 4: trained on the clean target the output is far closer to the clean signal than
-    the noise; the same net trained on its noisy input stays close to it, as far from clean as noise."""
+def test_05_control_experiment_keeps_most_of_the_noise():
+    """05 section 4: trained on the clean target the output lands far closer to the clean signal;
+    the same net trained on its noisy input stays closer to that input than to the clean signal,
+    a large part of the noise away from clean, several times the denoiser's distance."""
     ns = run_cells("05_upsampling_and_encoder_decoders", until="nb05-26b")
     noise = float(np.mean((ns["noisy_test"] - ns["clean_test"]) ** 2))
     mse = ns["mse"]
-    assert mse["clean", "clean"].max() < 0.5 * noise
+    assert mse["clean", "clean"].max() < 0.25 * noise
     assert (mse["noisy", "noisy"] < mse["noisy", "clean"]).all()
-    assert (mse["noisy", "clean"] > 0.6 * noise).all() and (mse["noisy", "clean"] < 1.4 * noise).all()
+    assert (mse["noisy", "clean"] > 0.4 * noise).all() and (mse["noisy", "clean"] < noise).all()
+    assert mse["noisy", "clean"].min() > 3 * mse["clean", "clean"].max()
 
 
 @pytest.mark.slow
@@ -265,3 +270,28 @@ def test_07_five_seed_claims():
     assert big["global average"].mean() <= small["global average"].mean() - 0.05
     assert big["global average"].std(ddof=1) >= 0.03
     assert big["global max"].min() >= 0.95
+
+
+# --------------------------------------------------------------------------- 02
+def test_global_max_of_a_sentence_is_no_word_vector():
+    """02 section 1: the winners of "a cat sat down" are cat, sat, down; no word's vector."""
+    ns = run_cells("02_global_max_pooling1d", only=["gmp-01", "gmp-07"])
+    other = ns["other"][0]
+    assert [ns["other_words"][i] for i in other.argmax(axis=0)] == ["cat", "sat", "down"]
+    assert not any(np.array_equal(ns["other_max"][0], word) for word in other)
+
+
+def test_binary_crossentropy_on_a_linear_output_has_zero_gradient_outside_0_1():
+    """02 section 3: Keras clips the prediction, so a linear output below 0 or above 1 gets no
+    gradient; from_logits=True does."""
+    import tensorflow as tf
+
+    label = tf.constant([[1.0]])
+    for output, flat in [(-3.0, True), (2.0, True), (0.5, False)]:
+        value = tf.Variable([[output]])
+        with tf.GradientTape() as tape:
+            loss = keras.losses.binary_crossentropy(label, value)
+        assert (float(tape.gradient(loss, value)[0, 0]) == 0.0) == flat, output
+        with tf.GradientTape() as tape:
+            loss = keras.losses.binary_crossentropy(label, value, from_logits=True)
+        assert float(tape.gradient(loss, value)[0, 0]) < 0
