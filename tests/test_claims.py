@@ -120,6 +120,9 @@ KERAS_DTYPES = {
     ("Conv1D", "int32"): _RAISES,
     ("Conv1D", "bool"): _RAISES,
     ("Conv1D", "float64"): "float32",
+    ("MaxPooling2D", "int32"): "int32",
+    ("MaxPooling2D", "bool"): _RAISES,
+    ("MaxPooling2D", "float64"): "float32",
 }
 _LAYERS = {
     "MaxPooling1D": lambda: keras.layers.MaxPooling1D(2),
@@ -128,13 +131,15 @@ _LAYERS = {
     "GlobalAveragePooling1D": lambda: keras.layers.GlobalAveragePooling1D(),
     "UpSampling1D": lambda: keras.layers.UpSampling1D(2),
     "Conv1D": lambda: keras.layers.Conv1D(2, 2),
+    "MaxPooling2D": lambda: keras.layers.MaxPooling2D(2),
 }
 
 
 @pytest.mark.parametrize(("layer", "dtype"), sorted(KERAS_DTYPES))
 def test_keras_dtype_fact(layer, dtype):
     """The dtype Keras returns (or its refusal), as the lesson text states it."""
-    x = (np.arange(12).reshape(1, 6, 2) % 3).astype(dtype)
+    shape = (1, 4, 4, 2) if layer.endswith("2D") else (1, 6, 2)
+    x = (np.arange(np.prod(shape)).reshape(shape) % 3).astype(dtype)
     expected = KERAS_DTYPES[layer, dtype]
     if expected == _RAISES:
         with pytest.raises(Exception):  # noqa: B017 - TF raises InvalidArgumentError
