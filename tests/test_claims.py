@@ -253,13 +253,13 @@ def test_03_five_seed_claims():
 @pytest.mark.slow
 def test_05_control_experiment_keeps_most_of_the_noise():
     """05 section 4: trained on the clean target the output lands far closer to the clean signal;
-    the same net trained on its noisy input stays closer to that input than to the clean signal,
-    a large part of the noise away from clean, several times the denoiser's distance."""
+    the same net trained on its noisy input stays on average closer to that input than to the
+    clean signal, a large part of the noise away from clean, several times the denoiser's."""
     ns = run_cells("05_upsampling_and_encoder_decoders", until="nb05-26b")
     noise = float(np.mean((ns["noisy_test"] - ns["clean_test"]) ** 2))
     mse = ns["mse"]
     assert mse["clean", "clean"].max() < 0.25 * noise
-    assert (mse["noisy", "noisy"] < mse["noisy", "clean"]).all()
+    assert mse["noisy", "noisy"].mean() < mse["noisy", "clean"].mean()  # "on average closer"
     assert (mse["noisy", "clean"] > 0.4 * noise).all() and (mse["noisy", "clean"] < noise).all()
     assert mse["noisy", "clean"].min() > 2.5 * mse["clean", "clean"].max()
 
