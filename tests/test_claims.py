@@ -34,6 +34,7 @@ def run_cells(notebook: str, until: str | None = None, only: list[str] | None = 
     ``until``: stop after the cell with that id; ``only``: run just these cell ids (in notebook
     order). IPython magics (``%...``, ``!...``) are skipped; printed output is swallowed.
     """
+    import matplotlib
     import matplotlib.pyplot as plt
 
     nb = nbformat.read(SOLUTIONS / notebook / f"{notebook}.ipynb", as_version=4)
@@ -41,6 +42,13 @@ def run_cells(notebook: str, until: str | None = None, only: list[str] | None = 
     for wanted in [until, *(only or [])]:
         assert wanted is None or wanted in ids, f"{notebook}: no cell {wanted!r} (renamed?)"
     namespace: dict = {"__name__": "__main__"}
+    # the cells set print options (and may set rcParams): leave the test session's alone
+    with np.printoptions(), matplotlib.rc_context():
+        _run(nb, namespace, until, only, plt)
+    return namespace
+
+
+def _run(nb, namespace, until, only, plt):
     for cell in nb.cells:
         if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("grade"):
             continue
@@ -51,11 +59,10 @@ def run_cells(notebook: str, until: str | None = None, only: list[str] | None = 
                 if not line.lstrip().startswith(("%", "!"))
             )
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(source, f"{notebook}:{cell.get('id')}", "exec"), namespace)
+                exec(compile(source, f"notebook cell {cell.get('id')}", "exec"), namespace)
             plt.close("all")
         if cell.get("id") == until:
             break
-    return namespace
 
 
 def markdown(notebook: str, cell_id: str) -> str:
