@@ -7,6 +7,7 @@ The folder tree is the architecture (docs/ARCHITECTURE.md draws it):
 * the course on disk: :mod:`autograder.course` (generate, validate, sample submissions);
 * where learner code is confined while graded: :mod:`autograder.sandbox`;
 * what decides and stores scores: :mod:`autograder.grading`;
+* the learner's self-study (self-check, hints, solutions, progress): :mod:`autograder.selfstudy`;
 * ``python -m autograder`` / ``poolcourse-grade``: :mod:`autograder.cli`.
 """
 

@@ -1,4 +1,4 @@
-"""The instructor's command line: ``python -m autograder {generate,validate,grade,demo}``.
+"""The command line: ``python -m autograder {generate,validate,grade,report,demo,...}``.
 
 Examples
 --------
@@ -9,7 +9,15 @@ Examples
     python -m autograder validate --jobs 2   # solutions pass all tests, students none
     python -m autograder grade submitted/ --jobs 2
     python -m autograder grade lms_export/ --db postgresql://grader@db/poolcourse
+    python -m autograder report --db postgresql://grader@db/poolcourse --out grading-output
     python -m autograder demo                # a throw-away course, graded end to end
+    python -m autograder generate --graded   # for a graded class: no solutions in the package
+    python -m autograder setup-cell          # (re)insert each source notebook's set-up cell
+
+A learner's commands::
+
+    python -m autograder notebooks ~/poolcourse   # a fresh set of notebooks to work in
+    python -m autograder progress                 # self-checks passed, hints revealed, total
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ import time
 from pathlib import Path
 
 from .course.assignments import REPO_ROOT, Course, ensure_bin_on_path
+from .insight.similarity import THRESHOLD
 from .sandbox.kernels import Limits
+from .selfstudy import SelfStudyError
 
 
 def _course(args) -> Course:
@@ -46,15 +56,58 @@ def _positive(option: str):
 _jobs = _positive("--jobs")
 
 
+def _share(value: str) -> float:
+    """An argparse type: a number in (0, 1] (look-alike threshold)."""
+    number = float(value)
+    if not 0 < number <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1]. Received: --threshold={value}")
+    return number
+
+
 def cmd_generate(args) -> int:
     from .course.assignments import generate
 
     course = _course(args)
-    report = generate(course, args.assignments, check=args.check)
+    report = generate(course, args.assignments, check=args.check, graded=args.graded)
     print(report.summary(course.root))
     if not course.assignments():
         print(f"(no notebooks in {course.solutions_dir})")
     return 0 if report.ok else 1
+
+
+def cmd_setup_cell(args) -> int:
+    from .course.learner import ensure_setup_cells
+
+    course = _course(args)
+    changed = ensure_setup_cells(course, check=args.check)
+    verb = "would change" if args.check else "set-up cell written"
+    for path in changed:
+        print(f"  {verb}: {path.relative_to(course.root)}")
+    if not changed:
+        print("setup-cell: every source notebook starts with the current set-up cell")
+    elif not args.check:
+        print("now run `python -m autograder generate`")
+    return 1 if args.check and changed else 0
+
+
+def cmd_notebooks(args) -> int:
+    from .course.learner import copy_notebooks
+
+    dest = Path(args.dest).expanduser().resolve()
+    written = copy_notebooks(dest, overwrite=args.overwrite)
+    for path in written:
+        print(f"  {path}")
+    kept = "" if args.overwrite else " (notebooks already there are kept: --overwrite replaces)"
+    print(f"notebooks: {len(written)} notebook(s) copied to {dest}{kept}")
+    print(f"work there: jupyter lab --notebook-dir={dest}")
+    return 0
+
+
+def cmd_progress(args) -> int:
+    from . import selfstudy
+
+    print(selfstudy.progress_text())
+    return 0
 
 
 def cmd_validate(args) -> int:
@@ -104,6 +157,25 @@ def cmd_grade(args) -> int:
     return 0 if summary.ok else 1
 
 
+def cmd_report(args) -> int:
+    from .insight import build_report
+
+    root = Path(args.course).resolve()
+    db_url = args.db or f"sqlite:///{root / 'gradebook.db'}"
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///") :]).is_file():
+        raise FileNotFoundError(
+            f"no gradebook there (grade a class first). Received: --db={db_url}"
+        )
+    out = Path(args.out) if args.out else root / "grading-output"
+    report = build_report(
+        db_url, out, assignments=args.assignments or None, dest=args.dest, threshold=args.threshold
+    )
+    if not report.notebooks:
+        print(f"report: no graded submissions in {db_url}")
+    print(report.text())
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .grading.demo import run_demo
 
@@ -118,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m autograder",
         description=(
             "Instructor tools for the poolcourse nbgrader course: generate the student "
-            "notebooks, validate them, grade a class in parallel, run a demo."
+            "notebooks, validate them, grade a class in parallel, report on a graded class, "
+            "run a demo. Learners: `notebooks DIR` copies a fresh set to work in, `progress` "
+            "shows your self-checks."
         ),
         epilog="Run `python -m autograder <command> --help` for a command's options.",
     )
@@ -150,6 +224,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="change nothing; exit 1 if solutions/ or notebooks/ would change",
     )
+    p.add_argument(
+        "--graded",
+        action="store_true",
+        help="build for a graded class: the package's self-study data then holds no "
+        "solutions, outlines or model answers (default: the self-study edition)",
+    )
+
+    p = add(
+        "setup-cell",
+        "make each source notebook start with the set-up cell (idempotent)",
+        cmd_setup_cell,
+        "Insert (or update) the first cell of every solutions/<id>/<id>.ipynb: the set-up "
+        "cell that installs the course where it is missing (Colab, a bare JupyterHub) and "
+        "imports autograder.selfstudy. Every other cell stays byte-identical. Run "
+        "`generate` afterwards.",
+    )
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if outdated")
 
     p = add(
         "validate",
@@ -240,6 +331,43 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = add(
+        "report",
+        "class insight of a graded class: common mistakes, item analysis, look-alikes",
+        cmd_report,
+        "Read the gradebook and the autograded notebooks of a class graded earlier (grade "
+        "writes this report too) and write <out>/insight/: report.html (one self-contained "
+        "page), mistakes.csv (learners per named mistake, failing case group and unexplained "
+        "failure), items.csv and plots (per graded cell: mean, full/partial/zero shares, "
+        "discrimination, cells nobody or everybody passes), look_alikes.csv (pairs of "
+        "learners whose implementation cells are alike once names, whitespace and comments "
+        "are normalised; the starter code left out; a flag for the instructor, never a "
+        "penalty). No learner code runs.",
+    )
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all graded")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="the gradebook, an SQLAlchemy URL (default: sqlite:///<course>/gradebook.db)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="grade's --out folder, holding autograded/ (default: <course>/grading-output)",
+    )
+    p.add_argument(
+        "--dest", metavar="DIR", default=None, help="where the report goes (default: <out>/insight)"
+    )
+    p.add_argument(
+        "--threshold",
+        type=_share,
+        default=THRESHOLD,
+        metavar="X",
+        help=f"flag look-alike pairs from this similarity on, 0 < X <= 1 (default: {THRESHOLD})",
+    )
+
+    p = add(
         "demo",
         "grade sample submissions in a throw-away course",
         cmd_demo,
@@ -258,6 +386,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="build the demo course in DIR and keep it (default: a temporary folder)",
     )
+    p = sub.add_parser(
+        "notebooks",
+        help="copy a fresh set of student notebooks to a folder (learners)",
+        description="Copy the course's student notebooks into DEST/<id>/<id>.ipynb, to work "
+        "in there rather than in the repository's tracked notebooks/. Notebooks already in "
+        "DEST are kept unless --overwrite.",
+    )
+    p.add_argument("dest", metavar="DEST", help="folder to copy the notebooks into")
+    p.add_argument("--overwrite", action="store_true", help="replace notebooks already there")
+    p.set_defaults(func=cmd_notebooks)
+
+    p = sub.add_parser(
+        "progress",
+        help="your self-check results and revealed hints/solutions (learners)",
+        description="Show, across the notebooks, which exercises passed your last "
+        "self-check, which hints and solutions you revealed, and a rough total "
+        "(from ~/.poolcourse/progress.json or $POOLCOURSE_HOME/progress.json).",
+    )
+    p.set_defaults(func=cmd_progress)
     return parser
 
 
@@ -267,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ValueError, FileNotFoundError, RuntimeError, SelfStudyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,8 +1,9 @@
 """Check functions for the notebooks' test cells.
 
 Each ``check_<exercise>(fn)`` runs the learner's NumPy function on a battery of
-cases (the seed examples, valid/same padding, default strides, edge cases,
-channels_first, float64, seeded random cases; see :mod:`autograder.checks._cases`),
+cases (the course's examples, valid/same padding, default strides, edge cases,
+channels_first, dtypes, and random cases drawn over the joint space of all the
+arguments; see :mod:`autograder.checks._cases`),
 compares every answer with :mod:`pooling_ref` and, where a Keras layer can
 compute the same thing, with Keras itself. The contract (names, groups, modes)
 is in ``docs/ARCHITECTURE.md``.
@@ -24,12 +25,14 @@ Two modes:
 
 While the learner's function runs, Keras, TensorFlow and pooling_ref refuse to
 work (see :mod:`autograder.checks._guard`); the function gets copies of its inputs and
-fails if it modifies them, and float32 input must give float32 output.
+fails if it modifies them. The output dtype must be the one the Keras layer returns
+for that input (default float32 policy) or the course's convention (a float input
+keeps its dtype, int/bool input gives float32); see :func:`accepted_dtypes`.
 
 Example (in a test cell)::
 
     from autograder.checks import check_max_pool1d
-    check_max_pool1d(max_pool1d, groups=["seed", "valid"])
+    check_max_pool1d(max_pool1d, groups=["examples", "valid"])
 """
 
 from __future__ import annotations
@@ -47,22 +50,47 @@ import pooling_ref
 
 from . import _cases, _keras
 from ._answers import (
+    check_answer_format,
     check_array_answer,
     check_shape_answer,
     expected_conv1d_params,
     expected_conv1d_shape,
     expected_pool1d_shape,
 )
-from ._compare import array_mismatch, describe_input, dtype_mismatch, tolerance_for
+from ._compare import (
+    accepted_dtypes,
+    array_mismatch,
+    describe_input,
+    dtype_mismatch,
+    tolerance_for,
+)
+from ._expected import (
+    expected_conv1d_transpose_shape,
+    expected_conv2d_params,
+    expected_conv2d_shape,
+    expected_dense_params,
+    expected_dense_shape,
+    expected_global_pool_shape,
+    expected_lstm_params,
+    expected_lstm_shape,
+    expected_pool2d_shape,
+    expected_upsampling1d_shape,
+)
+from ._geometry import check_pool_geometry, check_receptive_field
 from ._guard import run_guarded
 from ._hints import hint_text, known_mistakes, shape_mistakes
+from ._score import Score
+from ._table import check_cases, expect
 
 __all__ = [
+    "Score",
     "case_arguments",
     "case_seed",
+    "check_answer_format",
     "check_array_answer",
     "check_average_pool1d",
     "check_average_pool1d_backward",
+    "check_cases",
     "check_conv1d",
     "check_conv1d_backward",
     "check_global_average_pool1d",
@@ -70,12 +98,25 @@ __all__ = [
     "check_max_pool1d",
     "check_max_pool1d_backward",
     "check_max_pool2d",
+    "check_pool_geometry",
+    "check_receptive_field",
     "check_shape_answer",
     "check_upsampling1d",
     "check_upsampling1d_backward",
+    "expect",
     "expected_conv1d_params",
     "expected_conv1d_shape",
+    "expected_conv1d_transpose_shape",
+    "expected_conv2d_params",
+    "expected_conv2d_shape",
+    "expected_dense_params",
+    "expected_dense_shape",
+    "expected_global_pool_shape",
+    "expected_lstm_params",
+    "expected_lstm_shape",
     "expected_pool1d_shape",
+    "expected_pool2d_shape",
+    "expected_upsampling1d_shape",
     "grading_context",
 ]
 
@@ -87,7 +128,7 @@ _CONTEXT: dict = {"seed": None, "keras": None}
 
 @contextlib.contextmanager
 def grading_context(*, seed: int | None = None, keras: bool | None = None):
-    """Within the block, checks draw their random cases from ``seed`` and use Keras as told.
+    """Within the block, checks draw their ``random`` cases from ``seed`` and use Keras as told.
 
     The trusted verdict (:mod:`autograder.grading.trusted`) runs test cells inside
     ``grading_context(seed=<per-run seed>, keras=False)``: fresh random cases that no
@@ -120,15 +161,28 @@ def case_seed() -> int | None:
 # --------------------------------------------------------------------------
 # the exercises
 # --------------------------------------------------------------------------
+#: Old group names still accepted in ``groups=`` (for one release), and what they mean now.
+DEPRECATED_GROUPS = {"seed": "examples"}
+_CONTEXT_SEED = object()  # Exercise.cases(): "the seed of the current grading_context"
+KEPT_DRAWS = 4  # random draws (seeds) kept per exercise; older ones are rebuilt on demand
+
+
 @dataclass
 class Exercise:
-    """One kind of exercise: its pooling_ref function, case groups and cases."""
+    """One kind of exercise: its pooling_ref function, case groups and cases.
+
+    ``build()`` gives the fixed, named cases (built once); ``draw(seed)`` the
+    ``random`` group's joint cases for one seed (built per seed, the last
+    :data:`KEPT_DRAWS` kept).
+    """
 
     name: str
     groups: tuple[str, ...]
     build: Callable[[], list[_cases.Case]]
+    draw: Callable[[int | None], list[_cases.Case]]
     parts: tuple[str, ...] = ()  # names of the parts of a tuple answer (conv1d_backward)
-    _cases: list[_cases.Case] | None = field(default=None, repr=False)
+    _named: list[_cases.Case] | None = field(default=None, repr=False)
+    _draws: dict = field(default_factory=dict, repr=False)
 
     def reference(self) -> Callable:
         """The pooling_ref function with the exercise's name (forward or backward)."""
@@ -141,58 +195,89 @@ class Exercise:
                 return fn
         raise RuntimeError(f"pooling_ref.{self.name} is not available: the checks need it")
 
-    def cases(self) -> list[_cases.Case]:
-        if self._cases is None:
-            self._cases = self.build()
-        return self._cases
+    def cases(self, seed=_CONTEXT_SEED) -> list[_cases.Case]:
+        """Named cases, then the ``random`` group drawn from ``seed``.
+
+        ``seed`` defaults to :func:`case_seed` (the innermost :func:`grading_context`;
+        None outside one: the fixed, published draw).
+        """
+        if seed is _CONTEXT_SEED:
+            seed = case_seed()
+        if self._named is None:
+            self._named = self.build()
+        if seed not in self._draws:
+            while len(self._draws) >= KEPT_DRAWS:
+                _forget(self.name, next(iter(self._draws)))
+                del self._draws[next(iter(self._draws))]
+            self._draws[seed] = self.draw(seed)
+        return self._named + self._draws[seed]
 
 
-POOL_GROUPS = ("seed", "valid", "default_strides", "same", "edge", "channels_first", "dtype",
+POOL_GROUPS = ("examples", "valid", "default_strides", "same", "edge", "channels_first", "dtype",
                "random")  # fmt: skip
-CONV_GROUPS = ("seed", "valid", "bias", "strides", "same", "causal", "dilation", "groups",
+CONV_GROUPS = ("examples", "valid", "bias", "strides", "same", "causal", "dilation", "groups",
                "channels_first", "dtype", "random")  # fmt: skip
+CONV_BACKWARD_GROUPS = ("valid", "bias", "strides", "same", "causal", "dilation", "groups",
+                        "channels_first", "random")  # fmt: skip
 EXERCISES = {
     ex.name: ex
     for ex in [
-        Exercise("max_pool1d", POOL_GROUPS, _cases.pool1d_cases),
-        Exercise("average_pool1d", POOL_GROUPS, _cases.pool1d_cases),
+        Exercise("max_pool1d", POOL_GROUPS, _cases.pool1d_cases, _cases.pool1d_random),
+        Exercise(
+            "average_pool1d",
+            POOL_GROUPS,
+            lambda: _cases.pool1d_cases("average"),
+            _cases.pool1d_random,
+        ),
         Exercise(
             "global_max_pool1d",
-            ("seed", "basic", "keepdims", "channels_first", "dtype", "random"),
+            ("examples", "basic", "keepdims", "channels_first", "dtype", "random"),
             _cases.global_max_pool1d_cases,
+            _cases.global_max_pool1d_random,
         ),
         Exercise(
             "global_average_pool1d",
             ("basic", "mask", "keepdims", "channels_first", "dtype", "random"),
             _cases.global_average_pool1d_cases,
+            _cases.global_average_pool1d_random,
         ),
-        Exercise("conv1d", CONV_GROUPS, _cases.conv1d_cases),
-        Exercise("upsampling1d", ("seed", "basic", "dtype", "random"), _cases.upsampling1d_cases),
+        Exercise("conv1d", CONV_GROUPS, _cases.conv1d_cases, _cases.conv1d_random),
+        Exercise(
+            "upsampling1d",
+            ("examples", "basic", "dtype", "random"),
+            _cases.upsampling1d_cases,
+            _cases.upsampling1d_random,
+        ),
         Exercise(
             "max_pool1d_backward",
             ("valid", "overlap", "ties", "same", "channels_first", "random"),
             lambda: _cases.max_pool1d_backward_cases(pooling_ref.max_pool1d),
+            lambda seed: _cases.max_pool1d_backward_random(pooling_ref.max_pool1d, seed),
         ),
         Exercise(
             "average_pool1d_backward",
             ("valid", "overlap", "same", "channels_first", "random"),
             lambda: _cases.average_pool1d_backward_cases(pooling_ref.average_pool1d),
+            lambda seed: _cases.average_pool1d_backward_random(pooling_ref.average_pool1d, seed),
         ),
         Exercise(
             "conv1d_backward",
-            ("valid", "bias", "strides", "same", "causal", "dilation", "random"),
+            CONV_BACKWARD_GROUPS,
             lambda: _cases.conv1d_backward_cases(pooling_ref.conv1d),
+            lambda seed: _cases.conv1d_backward_random(pooling_ref.conv1d, seed),
             parts=("grad_x", "grad_kernel", "grad_bias"),
         ),
         Exercise(
             "upsampling1d_backward",
             ("basic", "random"),
             lambda: _cases.upsampling1d_backward_cases(pooling_ref.upsampling1d),
+            lambda seed: _cases.upsampling1d_backward_random(pooling_ref.upsampling1d, seed),
         ),
         Exercise(
             "max_pool2d",
             ("valid", "same", "strides", "channels_first", "dtype", "random"),
             _cases.pool2d_cases,
+            _cases.pool2d_random,
         ),
     ]
 }
@@ -201,8 +286,19 @@ _EXPECTED: dict[tuple[str, str], object] = {}
 _KERAS: dict[tuple[str, str], object] = {}
 
 
+def _key(ex: Exercise, case: _cases.Case) -> tuple:
+    return (ex.name, case.seed, case.name)
+
+
+def _forget(exercise: str, seed) -> None:
+    """Drop the cached answers of one dropped random draw."""
+    for cache in (_EXPECTED, _KERAS):
+        for key in [k for k in cache if k[0] == exercise and k[1] == seed and seed is not None]:
+            del cache[key]
+
+
 def _expected(ex: Exercise, case: _cases.Case):
-    key = (ex.name, case.name)
+    key = _key(ex, case)
     if key not in _EXPECTED:
         _EXPECTED[key] = ex.reference()(*case.args, **case.options)
     return _EXPECTED[key]
@@ -210,7 +306,7 @@ def _expected(ex: Exercise, case: _cases.Case):
 
 def _keras_expected(ex: Exercise, case: _cases.Case):
     """Keras' answer for the case, or None when Keras cannot express it (or fails)."""
-    key = (ex.name, case.name)
+    key = _key(ex, case)
     if key not in _KERAS:
         try:
             _KERAS[key] = _keras.output(ex.name, case)
@@ -219,18 +315,27 @@ def _keras_expected(ex: Exercise, case: _cases.Case):
     return _KERAS[key]
 
 
-def case_arguments(exercise: str, case_name: str) -> tuple[tuple, dict]:
+def case_arguments(exercise: str, case_name: str, seed: int | None = None) -> tuple[tuple, dict]:
     """``(args, kwargs)`` of one case, so a learner can reproduce a failure.
+
+    ``seed`` selects the draw of a ``random`` case (None: the published one, as in
+    the learner's notebook). Failure messages print a line that calls this.
 
     Examples
     --------
-    >>> args, kwargs = case_arguments("max_pool1d", "seed/sentence")
+    >>> args, kwargs = case_arguments("max_pool1d", "examples/sentence")
     >>> args[0].shape, kwargs
     ((1, 4, 3), {'pool_size': 2, 'strides': 1})
     """
-    for case in EXERCISES[exercise].cases():
+    for old, new in DEPRECATED_GROUPS.items():
+        if case_name.startswith(old + "/"):
+            case_name = new + case_name[len(old) :]
+    for case in EXERCISES[exercise].cases(seed):
         if case.name == case_name:
-            return tuple(a.copy() for a in case.args), dict(case.options)
+            options = {
+                k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.options.items()
+            }
+            return tuple(a.copy() for a in case.args), options
     raise KeyError(f"{exercise} has no case {case_name!r}")
 
 
@@ -291,7 +396,7 @@ def _compare(ex: Exercise, case, received, expected, oracle: str) -> list[str]:
     for (name, got), (_, want) in zip(received_parts, expected_parts, strict=True):
         if want is None:  # e.g. grad_bias when there is no bias: anything is accepted
             continue
-        rtol, atol = tolerance_for(want.dtype, want)
+        rtol, atol = tolerance_for(_compared_dtype(got, want), want)
         problems += array_mismatch(got, want, rtol=rtol, atol=atol, what=name)
         if problems:
             break
@@ -300,23 +405,16 @@ def _compare(ex: Exercise, case, received, expected, oracle: str) -> list[str]:
     return problems
 
 
-def _only_precision_lost(ex: Exercise, received, expected) -> bool:
-    """True when the answer has a lower-precision dtype and is right within *its* tolerance."""
-    received_parts = _parts(ex, received)
-    if not received_parts:
-        return False
-    lower = False
-    for (_, got), (_, want) in zip(received_parts, _parts(ex, expected), strict=True):
-        if want is None:
-            continue
-        if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape != want.shape:
-            return False
-        if got.dtype.itemsize < want.dtype.itemsize:
-            lower = True
-        rtol, atol = tolerance_for(min(got.dtype, want.dtype, key=lambda d: d.itemsize), want)
-        if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-            return False
-    return lower
+def _compared_dtype(got, want: np.ndarray) -> np.dtype:
+    """The precision values are compared at: the lower of the answer's and the expected one.
+
+    A float32 answer for float64 input (what Keras returns under its default float32
+    policy) is compared at float32's tolerance; whether its dtype is acceptable is
+    the dtype rule's question (:func:`accepted_dtypes`), asked separately.
+    """
+    if isinstance(got, np.ndarray) and got.dtype.kind == "f" and want.dtype.kind == "f":
+        return min(got.dtype, want.dtype, key=lambda d: d.itemsize)
+    return want.dtype
 
 
 def run_case(ex: Exercise, case: _cases.Case, fn: Callable, *, keras: bool = True) -> Outcome:
@@ -353,20 +451,30 @@ def run_case(ex: Exercise, case: _cases.Case, fn: Callable, *, keras: bool = Tru
         return outcome
     received = run.value
     outcome.problems = _compare(ex, case, received, expected, "pooling_ref")
-    if outcome.problems and _only_precision_lost(ex, received, expected):
-        outcome.problems = []  # right but for the rounding: the dtype check says why
     if outcome.problems:
         names = known_mistakes(ex.name, case, received, expected)
         names += [n for n in shape_mistakes(ex.name, case, received, expected) if n not in names]
         outcome.hints = [hint_text(n) for n in names[:MAX_HINTS]]
+        x = case.array("x")
+        if (
+            x.dtype.kind in "biu"
+            and isinstance(received, np.ndarray)
+            and received.dtype.kind in "biu"
+            and isinstance(expected, np.ndarray)
+            and expected.dtype.kind == "f"
+        ):  # e.g. means computed into an int array: the decimals are cut off
+            text = hint_text("wrong_dtype_int", received=received.dtype, expected=x.dtype)
+            outcome.hints = [text, *outcome.hints][:MAX_HINTS]
         return outcome
+    x = case.array("x")
+    masked = case.options.get("mask") is not None
     for (name, got), (_, want) in zip(_parts(ex, received), _parts(ex, expected), strict=True):
         if want is not None and isinstance(got, np.ndarray):
-            outcome.problems += dtype_mismatch(got, want, name)
+            accepted = accepted_dtypes(ex.name, x.dtype, want.dtype, masked=masked)
+            outcome.problems += dtype_mismatch(got, accepted, ex.name, x.dtype, name)
             if outcome.problems:
-                outcome.hints.append(
-                    hint_text("wrong_dtype", received=got.dtype, expected=want.dtype)
-                )
+                kind = "wrong_dtype" if x.dtype.kind == "f" else "wrong_dtype_int"
+                outcome.hints.append(hint_text(kind, received=got.dtype, expected=x.dtype))
                 return outcome
     if keras:
         keras_answer = _keras_expected(ex, case)
@@ -392,7 +500,28 @@ def _call_text(ex: Exercise, case: _cases.Case) -> tuple[str, list[str]]:
     return call, [describe_input(name, value) for name, value in arrays]
 
 
-def failure_message(ex: Exercise, outcome: Outcome) -> str:
+def _function_name(ex: Exercise, fn: Callable | None) -> str:
+    """The name the learner's notebook knows the function by (the exercise's name if unknown)."""
+    name = getattr(fn, "__name__", None)
+    if isinstance(name, str) and name.isidentifier() and not name.startswith("<"):
+        return name
+    return ex.name
+
+
+def reproduce_line(ex: Exercise, case: _cases.Case, fn: Callable | None = None) -> str:
+    """A line that runs as printed in the learner's notebook and calls their function on the case.
+
+    It imports what it uses (``case_arguments``) and calls the learner's function by
+    the name it has in the notebook.
+    """
+    seed = "" if case.seed is None else f", seed={case.seed!r}"
+    return (
+        f"from autograder.checks import case_arguments; args, kwargs = case_arguments("
+        f"{ex.name!r}, {case.name!r}{seed}); {_function_name(ex, fn)}(*args, **kwargs)"
+    )
+
+
+def failure_message(ex: Exercise, outcome: Outcome, fn: Callable | None = None) -> str:
     """The learner-facing description of a failed case (several short lines)."""
     case = outcome.case
     call, inputs = _call_text(ex, case)
@@ -404,10 +533,7 @@ def failure_message(ex: Exercise, outcome: Outcome) -> str:
     lines += [f"  {p}" for p in outcome.problems]
     lines += [f"  hint: {h}" for h in outcome.hints]
     lines += [f"  note: {n}" for n in outcome.notes]
-    lines.append(
-        f"  reproduce: args, kwargs = autograder.checks.case_arguments({ex.name!r}, "
-        f"{case.name!r}); {ex.name}(*args, **kwargs)"
-    )
+    lines.append(f"  reproduce: {reproduce_line(ex, case, fn)}")
     return "\n".join(lines)
 
 
@@ -416,7 +542,7 @@ def _select(ex: Exercise, groups: Iterable[str] | None) -> list[str]:
         return list(ex.groups)
     if isinstance(groups, str):
         groups = [groups]
-    groups = list(groups)
+    groups = [DEPRECATED_GROUPS.get(g, g) if isinstance(g, str) else g for g in groups]
     unknown = [g for g in groups if g not in ex.groups]
     if unknown or not groups:
         raise ValueError(
@@ -459,7 +585,7 @@ def run_check(
         for case in cases:
             outcome = run_case(ex, case, fn, keras=keras)
             if not outcome.ok:
-                raise AssertionError(failure_message(ex, outcome))
+                raise AssertionError(failure_message(ex, outcome, fn))
             outcomes.append(outcome)
         print(_summary(ex, outcomes))
         for note in dict.fromkeys(n for o in outcomes for n in o.notes):
@@ -479,7 +605,7 @@ def run_check(
             passed += 1
             print(f"  PASS {group} ({len(group_cases)} cases)")
         else:
-            details = failure_message(ex, failure).splitlines()[1:]
+            details = failure_message(ex, failure, fn).splitlines()[1:]
             print(f"  FAIL {group}: case '{failure.case.name}' failed")
             print("\n".join("     " + line for line in details))
     earned = total * passed / len(selected)

@@ -6,8 +6,8 @@ list or int) or a dict of named answers (``{"after_pool": (None, 3, 16),
 "params": 1234}``) and says which entries are wrong. When ``expected`` is built
 with :func:`expected_pool1d_shape`, :func:`expected_conv1d_shape` or
 :func:`expected_conv1d_params`, it also knows the typical wrong answers (the
-seed's ``(length - pool_size + 1) / strides``, strides taken as 1, a forgotten
-bias, ...) and names the one the learner gave.
+often-quoted ``(length - pool_size + 1) / strides`` without its ceiling, strides taken
+as 1, a forgotten bias, ...) and names the one the learner gave.
 
 Strict mode (``points=None``) raises ``AssertionError`` and prints one line on
 success; points mode returns the points earned (a float; a dict answer earns
@@ -51,8 +51,10 @@ class ExpectedCount(_KnowsMistakes, int):
 
 
 SEED_FORMULA = (
-    "that is the often-quoted (length - pool_size + 1) / strides, which is wrong when "
-    "strides > 1: Keras gives (length - pool_size) // strides + 1 windows with 'valid'"
+    "that is the often-quoted (length - pool_size + 1) / strides without its ceiling: with "
+    "'valid' there are ceil((length - pool_size + 1) / strides) = (length - pool_size) // "
+    "strides + 1 windows (the plain quotient is exact only when strides divides "
+    "length - pool_size + 1)"
 )
 STRIDES_ONE = "that is what strides=1 gives: in Keras strides=None means strides = pool_size"
 
@@ -100,8 +102,8 @@ def expected_pool1d_shape(
 
     mistakes = {}
     if padding == "valid" and stride > 1:
-        seed = (length - pool + 1) / stride
-        for value in {seed, math.floor(seed), math.ceil(seed)}:
+        quoted = (length - pool + 1) / stride  # right only with its ceiling
+        for value in {quoted, math.floor(quoted)}:
             mistakes[shape(value)] = SEED_FORMULA
     if strides is None and pool > 1:
         mistakes[shape(output_length(length, pool, 1, padding))] = STRIDES_ONE
@@ -307,7 +309,7 @@ def check_shape_answer(received, expected, *, what="output shape", points=None):
 
 
 def check_array_answer(received, expected, *, what, rtol=1e-5, atol=1e-6, points=None):
-    """Check a hand-worked array (e.g. the output of pooling the seed's sentence).
+    """Check a hand-worked array (e.g. the output of pooling the sentence 'the boy will live').
 
     Parameters
     ----------
@@ -339,3 +341,91 @@ def check_array_answer(received, expected, *, what, rtol=1e-5, atol=1e-6, points
     else:
         problems = array_mismatch(got, expected.astype(float), rtol=rtol, atol=atol, what=what)
     return _report(what, problems, 0 if problems else 1, 1, total)
+
+
+# --------------------------------------------------------------------------
+# the format of an answer (what a visible test can check without giving it away)
+# --------------------------------------------------------------------------
+def _format_problem(received, like) -> str | None:
+    """Why ``received`` does not have the form ``like`` (None when it does)."""
+    if isinstance(received, np.ndarray):
+        received = received.tolist()
+    if like is int or like is None:
+        if received is None and like is None:
+            return None
+        if isinstance(received, numbers.Integral) and not isinstance(received, bool):
+            return None
+        wanted = "a whole number (or None)" if like is None else "a whole number (an int)"
+        return f"expected {wanted}, received {received!r:.60}"
+    if like is float:
+        if isinstance(received, numbers.Real) and not isinstance(received, bool):
+            return None
+        return f"expected a number, received {received!r:.60}"
+    if isinstance(like, list) and len(like) == 1:  # a tuple of any length
+        if not isinstance(received, tuple | list):
+            return f"expected a tuple, received {received!r:.60}"
+        for i, got in enumerate(received):
+            problem = _format_problem(got, like[0])
+            if problem:
+                return f"entry {i}: {problem}"
+        return None
+    if isinstance(like, tuple):
+        if not isinstance(received, tuple | list):
+            return f"expected a tuple of {len(like)} entries, received {received!r:.60}"
+        if len(received) != len(like):
+            return f"expected {len(like)} entries, received {len(received)}: {received!r:.60}"
+        for i, (got, want) in enumerate(zip(received, like, strict=True)):
+            problem = _format_problem(got, want)
+            if problem:
+                return f"entry {i}: {problem}"
+        return None
+    raise TypeError(f"unknown format {like!r}: use int, float, None, [form] or tuples of them")
+
+
+def check_answer_format(received, like, *, what, points=None):
+    """Check the form of an answer (keys, tuple lengths, whole numbers), not its values.
+
+    Parameters
+    ----------
+    received : object
+        The learner's answer.
+    like : dict, tuple, int, float or None
+        The form: ``int`` a whole number, ``None`` a whole number or None (a batch
+        size), ``float`` any number, a tuple of forms a tuple (or list) of as many
+        entries, ``[form]`` a tuple (or list) of any length whose entries have that
+        form; a dict: the same keys, each with its form.
+    what : str
+        What the answer is, used in messages.
+    points : float or None
+        None: strict mode. A number: a dict answer earns ``points * right_keys / keys``,
+        anything else all or nothing.
+
+    Returns
+    -------
+    None (strict) or float (points earned).
+
+    Examples
+    --------
+    >>> check_answer_format({"a": (10, 3, 10)}, {"a": (None, int, int)}, what="shapes")
+    shapes: correct
+    """
+    total = None if points is None else _positive(points)
+    if isinstance(like, dict):
+        if not isinstance(received, dict):
+            problems = [f"expected a dict with keys {sorted(like)}, received {received!r:.60}"]
+            return _report(what, problems, 0, len(like), total)
+        problems = [f"{key!r}: missing" for key in like if key not in received]
+        problems += [f"{key!r}: not asked for" for key in received if key not in like]
+        right = 0
+        for key, form in like.items():
+            if key in received:
+                problem = _format_problem(received[key], form)
+                if problem:
+                    problems.append(f"{key!r}: {problem}")
+                elif not any(p.startswith(f"{key!r}") for p in problems):
+                    right += 1
+        if any(key not in like for key in received):
+            right = min(right, len(like) - 1)
+        return _report(what, problems, max(right, 0), len(like), total)
+    problem = _format_problem(received, like)
+    return _report(what, [problem] if problem else [], 0 if problem else 1, 1, total)

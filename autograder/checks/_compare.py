@@ -81,11 +81,84 @@ def array_mismatch(
     ]
 
 
-def dtype_mismatch(received: np.ndarray, expected: np.ndarray, what: str = "output") -> list[str]:
-    """Lines saying the dtype is wrong (empty when it matches)."""
-    if received.dtype == expected.dtype:
+#: What the Keras layer returns per input dtype, under Keras' default dtype policy
+#: (float32), measured with Keras 3.15 / TensorFlow 2.21 (tests/autograder/checks/
+#: test_dtype_rule.py asserts every entry against the installed Keras). None: the layer
+#: raises (TensorFlow has no kernel for that dtype). Floats always come back float32.
+KERAS_LAYERS = {
+    "max_pool1d": "MaxPooling1D",
+    "average_pool1d": "AveragePooling1D",
+    "global_max_pool1d": "GlobalMaxPooling1D",
+    "global_average_pool1d": "GlobalAveragePooling1D",
+    "conv1d": "Conv1D",
+    "upsampling1d": "UpSampling1D",
+    "max_pool2d": "MaxPooling2D",
+}
+_FLOATS = {"float16": "float32", "float32": "float32", "float64": "float32"}
+_PASS_INTS = {"int32": "int32", "int64": "int64"}
+KERAS_DTYPES: dict[str, dict[str, str | None]] = {
+    "max_pool1d": {**_FLOATS, **_PASS_INTS, "bool": None},
+    "max_pool2d": {**_FLOATS, **_PASS_INTS, "bool": None},
+    "average_pool1d": {**_FLOATS, "int32": None, "int64": None, "bool": None},
+    "conv1d": {**_FLOATS, "int32": None, "int64": None, "bool": None},
+    "global_max_pool1d": {**_FLOATS, **_PASS_INTS, "bool": "bool"},
+    "upsampling1d": {**_FLOATS, **_PASS_INTS, "bool": "bool"},
+    "global_average_pool1d": {**_FLOATS, "int32": "float32", "int64": "float32", "bool": "float32"},
+}
+#: GlobalAveragePooling1D with a mask computes in float64 for int/bool input (its mask is
+#: cast to the input's dtype, then to float64 by TensorFlow's division).
+KERAS_MASKED_GAP = {"int32": "float64", "int64": "float64", "bool": "float64"}
+
+
+def keras_dtype(exercise: str, input_dtype, *, masked: bool = False) -> np.dtype | None:
+    """The dtype the Keras layer of ``exercise`` returns for ``input_dtype`` (None: it raises
+    or is not in the measured table)."""
+    name = np.dtype(input_dtype).name
+    if exercise == "global_average_pool1d" and masked and name in KERAS_MASKED_GAP:
+        return np.dtype(KERAS_MASKED_GAP[name])
+    out = KERAS_DTYPES.get(exercise, {}).get(name)
+    return None if out is None else np.dtype(out)
+
+
+def accepted_dtypes(exercise: str, input_dtype, course_dtype, *, masked: bool = False) -> list:
+    """Output dtypes that earn the point: the course's convention and what Keras returns.
+
+    The rule: a function that returns exactly what the Keras layer returns (values
+    and dtype) on every input the layer accepts never loses a point. Beyond that,
+    ``course_dtype`` (pooling_ref's: a float input keeps its dtype, int/bool input
+    gives float32) is always accepted, and is the only one where Keras rejects the
+    input (the course's convention, not Keras').
+    """
+    accepted = [np.dtype(course_dtype)]
+    keras = keras_dtype(exercise, input_dtype, masked=masked)
+    if keras is not None and keras not in accepted:
+        accepted.append(keras)
+    return accepted
+
+
+def dtype_mismatch(
+    received: np.ndarray, accepted, exercise: str, input_dtype, what: str = "output"
+) -> list[str]:
+    """Lines saying the dtype is wrong and which ones are accepted (empty when it is one)."""
+    accepted = [np.dtype(d) for d in accepted]
+    if received.dtype in accepted:
         return []
-    return [f"the {what} has dtype {received.dtype}, expected {expected.dtype}"]
+    input_dtype = np.dtype(input_dtype)
+    layer = KERAS_LAYERS.get(exercise)
+    course = accepted[0]
+    if len(accepted) > 1:
+        why = (
+            f"{course} (this course's convention) or {accepted[1]} (what Keras' {layer} returns "
+            f"for {input_dtype} input)"
+        )
+    elif layer and KERAS_DTYPES.get(exercise, {}).get(input_dtype.name, "") is None:
+        why = (
+            f"{course}: Keras' {layer} rejects {input_dtype} input, so this is the course's "
+            "convention (int and bool input give float32)"
+        )
+    else:
+        why = f"{course}"
+    return [f"the {what} has dtype {received.dtype} for {input_dtype} input, expected {why}"]
 
 
 def describe_input(name: str, value, *, max_values: int = 24) -> str:

@@ -36,6 +36,11 @@ HINTS = {
         "returning {received} for {expected} input: build the output with dtype=x.dtype "
         "(np.zeros(shape) is float64 by default) or finish with .astype(x.dtype)."
     ),
+    "wrong_dtype_int": (
+        "returning {received} for {expected} input: in this course integer and boolean input "
+        "gives float32 (convert with x.astype(np.float32) first); where the Keras layer "
+        "accepts such input, the dtype it returns is accepted too."
+    ),
     "not_implemented": (
         "the function still raises NotImplementedError: replace that line with your code."
     ),
@@ -72,8 +77,9 @@ HINTS = {
         "the `strides` argument is ignored: window i starts at step i * strides."
     ),
     "seed_formula": (
-        "output length from (length - pool_size + 1) / strides: that formula is wrong when "
-        "strides > 1. Keras gives (length - pool_size) // strides + 1 windows with 'valid'."
+        "output length from (length - pool_size + 1) / strides rounded down: that formula needs "
+        "a ceiling. With 'valid' Keras gives ceil((length - pool_size + 1) / strides) = "
+        "(length - pool_size) // strides + 1 windows."
     ),
     "off_by_one": (
         "off-by-one output length: 'valid' gives (length - window) // strides + 1 outputs, "

@@ -88,7 +88,9 @@ def _forward_layer(exercise: str, case):
     """
     o = dict(case.options)
     x = case.array("x")
-    dtype = x.dtype.name
+    # float input: a layer computing in that dtype (the precise oracle for the values);
+    # int/bool input: Keras' default policy, as a learner's Keras call would run it
+    dtype = x.dtype.name if x.dtype.kind == "f" else None
     call_kwargs = {}
     if exercise in ("max_pool1d", "average_pool1d", "max_pool2d"):
         default_pool = (2, 2) if exercise == "max_pool2d" else 2

@@ -317,6 +317,7 @@ def generate(
     assignments: Sequence[str] | None = None,
     *,
     check: bool = False,
+    graded: bool = False,
 ) -> GenerateReport:
     """Regenerate ``notebooks/`` from ``solutions/`` with ``nbgrader generate_assignment``.
 
@@ -334,6 +335,10 @@ def generate(
         Assignment ids (default: every assignment in ``solutions/``).
     check : bool
         Change nothing; report what would change (``ok`` is False if anything would).
+    graded : bool
+        Build for a graded class: the self-study data written beside the package
+        (:func:`autograder.course.exercises.write_selfstudy_data`) then holds the exercise
+        table only, no solutions, outlines or model answers. Default: the self-study edition.
 
     Returns
     -------
@@ -372,7 +377,12 @@ def generate(
                 if changed:
                     report.changed.append(dest)
 
-    # 3. student notebooks whose source is gone
+    # 3. the self-study data of the package (only in a course tree that holds the package)
+    from .exercises import write_selfstudy_data
+
+    report.changed += write_selfstudy_data(course, graded=graded, check=check)
+
+    # 4. student notebooks whose source is gone
     if not assignments and course.notebooks_dir.is_dir():
         for path in sorted(course.notebooks_dir.glob("*/*.ipynb")):
             if path.parent.name not in ids:

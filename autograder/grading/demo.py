@@ -5,7 +5,9 @@
 2. generate the student notebooks (``nbgrader generate_assignment``);
 3. build the bundled sample submissions (:mod:`autograder.course.samples`);
 4. grade them in parallel (:func:`autograder.grading.pipeline.grade`);
-5. print the gradebook table and where the feedback, plot and CSV are.
+5. print the gradebook table, where the feedback, plot and CSV are, and the class insight
+   (the most common named mistakes, cells nobody passes, look-alike pairs; the page
+   ``grading-output/insight/report.html``).
 
 Nothing is written to the repository.
 """

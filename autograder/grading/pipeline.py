@@ -614,6 +614,8 @@ class GradeSummary:
     table: str = ""
     csv: Path | None = None
     plot: Path | None = None
+    insight: Path | None = None  # the class insight page (autograder.insight)
+    insight_digest: str = ""  # its most common mistakes, flagged cells, look-alike pairs
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -634,11 +636,14 @@ class GradeSummary:
             from .report import anomalies_table
 
             lines += ["", anomalies_table(self.anomalies)]
+        if self.insight_digest:
+            lines += ["", self.insight_digest]
         lines += [
             "",
             f"gradebook: {self.db_url}",
             f"grades:    {self.csv}",
             f"plot:      {self.plot}",
+            *([f"insight:   {self.insight}"] if self.insight else []),
             f"feedback:  {self.out / 'feedback'}/<student>/<assignment>/<notebook>.html",
         ]
         return "\n".join(lines)
@@ -814,7 +819,25 @@ def grade(
     summary.plot = report.plot_scores(table, out / "scores.png")
     report.write_anomalies_csv(summary.anomalies, out / "anomalies.csv")
     summary.table = report.format_table(table)
+    _class_insight(summary, ids)
     return summary
+
+
+def _class_insight(summary: GradeSummary, ids: Sequence[str]) -> None:
+    """Write the class insight report (mistakes, items, look-alikes) and link it from ``summary``.
+
+    The scores are stored already: a report that cannot be made is a warning, not a failure.
+    """
+    if not ids:
+        return
+    from ..insight import build_report
+
+    try:
+        insight = build_report(summary.db_url, summary.out, assignments=ids)
+    except Exception as err:
+        summary.warnings.append(f"class insight report not written: {type(err).__name__}: {err}")
+        return
+    summary.insight, summary.insight_digest = insight.html, insight.text()
 
 
 def _anomalies(record: dict) -> list[Anomaly]:

@@ -11,8 +11,11 @@ ALLOWED = {
     "figures": set(),
     "course": set(),
     "sandbox": {"course"},
-    "grading": {"checks", "course", "sandbox"},
-    "": {"checks", "figures", "course", "sandbox", "grading"},  # cli, __main__, the package face
+    "insight": {"checks", "course"},  # reads the gradebook and graded notebooks only
+    "grading": {"checks", "course", "sandbox", "insight"},
+    "selfstudy": {"checks", "course"},  # the learner's self-check, hints, progress
+    # cli, __main__, the package face
+    "": {"checks", "figures", "course", "sandbox", "grading", "insight", "selfstudy"},
 }
 
 
@@ -64,7 +67,7 @@ def test_the_top_holds_only_the_package_face_the_cli_and_the_config():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "cli.py", "nbgrader_config.py"]
     rooms = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-    assert rooms == ["checks", "course", "figures", "grading", "sandbox"]
+    assert rooms == ["checks", "course", "figures", "grading", "insight", "sandbox", "selfstudy"]
 
 
 def test_imports_flow_one_way_between_rooms():
@@ -107,3 +110,18 @@ def test_the_layout_check_sees_imports():
     assert "autograder.checks._compare" in graph["autograder.checks"]
     assert "autograder.sandbox.policy" in graph["autograder.sandbox.zygote"]
     assert "autograder.grading.pipeline" in graph["autograder.cli"]
+
+
+def test_pyproject_lists_every_package():
+    """pyproject.toml lists the packages (the notebooks are mapped in as package data)."""
+    import tomllib
+
+    root = PACKAGE.parent
+    listed = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {
+        ".".join(p.parent.relative_to(root).parts)
+        for top in ("autograder", "pooling_ref")
+        for p in (root / top).rglob("__init__.py")
+    }
+    assert set(listed["packages"]) == found | {"autograder.course.notebooks"}
+    assert listed["package-dir"] == {"autograder.course.notebooks": "notebooks"}

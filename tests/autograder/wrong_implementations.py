@@ -64,6 +64,8 @@ import numpy as np
 
 
 def {name}(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if strides is None:
         strides = pool_size
     if data_format == "channels_first":
@@ -93,6 +95,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def {name}(x, pool_size=2, strides=None, padding="valid", data_format="channels_last"):
     x = np.asarray(x)
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     strides = pool_size if strides is None else strides
     if data_format == "channels_first":
         x = np.moveaxis(x, 1, 2)
@@ -216,6 +220,8 @@ import numpy as np
 
 
 def global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=False):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     steps_axis = 2 if data_format == "channels_first" else 1
     if mask is None:
         return np.mean(x, axis=steps_axis, keepdims=keepdims)
@@ -230,6 +236,8 @@ import numpy as np
 
 
 def global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=False):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if data_format == "channels_first":
         x = np.swapaxes(x, 1, 2)
     batch, steps, channels = x.shape
@@ -291,6 +299,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def conv1d(x, kernel, bias=None, strides=1, padding="valid", data_format="channels_last",
            dilation_rate=1, groups=1):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if data_format == "channels_first":
         x = np.moveaxis(x, 1, 2)
     size, group_in, filters = kernel.shape
@@ -326,6 +336,8 @@ import numpy as np
 
 def conv1d(x, kernel, bias=None, strides=1, padding="valid", data_format="channels_last",
            dilation_rate=1, groups=1):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     if data_format == "channels_first":
         x = x.transpose(0, 2, 1)
     batch, length, channels = x.shape
@@ -536,8 +548,10 @@ import numpy as np
 
 def conv1d_backward(grad_output, x, kernel, bias=None, strides=1, padding="valid",
                     data_format="channels_last", dilation_rate=1, groups=1):
-    # channels_last and groups=1 only (all the check's cases use them)
-    size = kernel.shape[0]
+    if data_format == "channels_first":
+        x, grad_output = np.moveaxis(x, 1, 2), np.moveaxis(grad_output, 1, 2)
+    size, group_in, filters = kernel.shape
+    group_out = filters // groups
     span = dilation_rate * (size - 1) + 1
     length, n_out = x.shape[1], grad_output.shape[1]
     if padding == "same":
@@ -547,12 +561,18 @@ def conv1d_backward(grad_output, x, kernel, bias=None, strides=1, padding="valid
     padded = np.pad(x, ((0, 0), (left, span + n_out * strides), (0, 0)))
     grad_padded = np.zeros_like(padded)
     grad_kernel = np.zeros_like(kernel)
-    for k in range(size):
-        rows = np.arange(n_out) * strides + k * dilation_rate  # padded steps read by tap k
-        grad_kernel[k] = np.einsum("btc,btf->cf", padded[:, rows], grad_output)
-        np.add.at(grad_padded, (slice(None), rows), grad_output @ kernel[k].T)
+    for g in range(groups):
+        cin = slice(g * group_in, (g + 1) * group_in)
+        cout = slice(g * group_out, (g + 1) * group_out)
+        go = grad_output[:, :, cout]
+        for k in range(size):
+            rows = np.arange(n_out) * strides + k * dilation_rate  # padded steps read by tap k
+            grad_kernel[k, :, cout] = np.einsum("btc,btf->cf", padded[:, rows, cin], go)
+            np.add.at(grad_padded, (slice(None), rows, cin), go @ kernel[k, :, cout].T)
     grad_bias = None if bias is None else grad_output.sum(axis=(0, 1))
-    return grad_padded[:, left : left + length], grad_kernel, grad_bias
+    grad_x = grad_padded[:, left : left + length]
+    return (np.moveaxis(grad_x, 2, 1) if data_format == "channels_first" else grad_x,
+            grad_kernel, grad_bias)
 """
 
 UPSAMPLING_BACKWARD_VECTORISED = """
@@ -641,6 +661,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", data_format="channels_last"):
+    if x.dtype.kind in "biu":  # the course's convention: int and bool input give float32
+        x = x.astype(np.float32)
     strides = pool_size if strides is None else strides
     if data_format == "channels_first":
         x = np.moveaxis(x, 1, 3)
@@ -769,6 +791,94 @@ def upsampling1d_backward(grad_output, x, size=2):
         "upsampling1d_backward must be implemented in NumPy",
     ),
 ]
+
+
+# --------------------------------------------------------------------------
+# blind-spot mutants: right on every case of the old named groups, wrong on a
+# combination only the joint random cases (and the blind-spot cases added for
+# them) contain
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BlindSpotMutant:
+    """A wrong implementation that only a combination of arguments exposes."""
+
+    exercise: str
+    name: str
+    source: str
+    combination: str  # the combination of arguments it gets wrong
+    closing_cases: tuple[str, ...]  # the named cases added to close the blind spot
+
+
+def _blind_spot_mutants() -> list[BlindSpotMutant]:
+    cf_transpose = '    if data_format == "channels_first":\n        x = x.transpose(0, 2, 1)\n'
+    return [
+        BlindSpotMutant(
+            "global_average_pool1d", "masked_keepdims_axis_channels_last",
+            _mutate(GLOBAL_AVG_VECTORISED,
+                    "    total = np.sum(x * weights, axis=steps_axis, keepdims=keepdims)\n"
+                    "    count = np.sum(weights, axis=steps_axis, keepdims=keepdims)\n"
+                    "    return total / count",
+                    "    total = np.sum(x * weights, axis=steps_axis)\n"
+                    "    count = np.sum(weights, axis=steps_axis)\n"
+                    "    y = total / count\n"
+                    "    return y[:, None, :] if keepdims else y"),
+            "mask + channels_first + keepdims: the kept axis put where channels_last has it",
+            ("keepdims/mask-channels_first",),
+        ),
+        BlindSpotMutant(
+            "conv1d", "channels_first_groups_interleaved",
+            _mutate(CONV1D_LOOP, cf_transpose,
+                    cf_transpose + "        x = x.reshape(x.shape[0], x.shape[1], -1, groups)"
+                    ".swapaxes(2, 3).reshape(x.shape)\n"),
+            "channels_first + groups > 1: the groups read interleaved channels",
+            ("channels_first/groups-bias",),
+        ),
+        BlindSpotMutant(
+            "conv1d_backward", "grad_kernel_reads_first_group",
+            _mutate(CONV1D_BACKWARD_LOOP, "grad_kernel[k, :, cout] += x[:, step, cin].T @ go",
+                    "grad_kernel[k, :, cout] += x[:, step, :group_in].T @ go"),
+            "groups > 1 in the backward pass: every group's kernel gradient reads group 0",
+            ("groups/2", "groups/3-depthwise", "channels_first/groups-same"),
+        ),
+        BlindSpotMutant(
+            "conv1d_backward", "channels_first_grad_x_not_moved_back",
+            _mutate(CONV1D_BACKWARD_LOOP, "        grad_x = grad_x.transpose(0, 2, 1)",
+                    "        grad_x = grad_x.reshape(grad_x.shape[0], grad_x.shape[2], -1)"),
+            "channels_first in the backward pass: grad_x reshaped instead of transposed back",
+            ("channels_first/valid", "channels_first/groups-same"),
+        ),
+        BlindSpotMutant(
+            "conv1d_backward", "same_padding_from_undilated_kernel",
+            _mutate(CONV1D_BACKWARD_LOOP,
+                    "left = max((n_out - 1) * strides + span - length, 0) // 2",
+                    "left = (size - 1) // 2 * dilation_rate"),
+            "'same' with dilation (or strides): left padding (size - 1) // 2 * dilation_rate",
+            ("dilation/2-same",),
+        ),
+        *[
+            BlindSpotMutant(
+                name, "channels_first_same_unpadded",
+                _mutate(POOL1D_BACKWARD_LOOP.format(name=name, body=body),
+                        "left = max((n_out - 1) * strides + pool_size - length, 0) // 2",
+                        "left = 0 if data_format == 'channels_first' else "
+                        "max((n_out - 1) * strides + pool_size - length, 0) // 2"),
+                "channels_first + 'same' in the backward pass: the left padding forgotten",
+                ("channels_first/same",),
+            )
+            for name, body in [("max_pool1d_backward", MAX_BACKWARD_BODY),
+                               ("average_pool1d_backward", AVG_BACKWARD_BODY)]
+        ],
+        BlindSpotMutant(
+            "max_pool2d", "same_padding_axes_swapped",
+            _mutate(MAX_POOL2D_VECTORISED, "zip(x.shape[1:3], pool_size, strides)",
+                    "zip(x.shape[1:3][::-1], pool_size, strides)"),
+            "'same' on a non-square image: each axis padded for the other axis' length",
+            ("same/non-square",),
+        ),
+    ]  # fmt: skip
+
+
+BLIND_SPOT_MUTANTS = _blind_spot_mutants()
 
 
 # --------------------------------------------------------------------------

@@ -7,7 +7,8 @@ gathers, ``einsum``), so the "correct" sample shows that the tests accept any
 correct implementation, not one particular one.
 
 * ``<name>`` is a correct implementation of the exercise ``<name>`` (same
-  signature as ``pooling_ref.<name>``);
+  signature as ``pooling_ref.<name>``, or as the notebook's helper exercises
+  ``pool_geometry`` and ``receptive_field``: every ``<name>`` has a ``check_<name>``);
 * ``<mistake>__<name>`` is the same exercise with one typical mistake;
 * ``_sample_*`` are helpers, pasted along with the functions that use them
   (the prefix keeps them from clashing with a notebook's own helpers).
@@ -223,6 +224,25 @@ def upsampling1d_backward(grad_output, x, size=2):
     return grad
 
 
+def pool_geometry(length, pool_size, strides=None, padding="valid"):
+    step = pool_size if strides is None else strides
+    if str(padding).lower() == "same":
+        out = (length + step - 1) // step
+        left, right = _sample_same_pads(length, pool_size, step)
+        return (out, left, right)
+    return (1 + (length - pool_size) // step, 0, 0)
+
+
+def receptive_field(layers):
+    # from the output back to the input: each layer widens the field it must see
+    field = 1
+    for layer in reversed(list(layers)):
+        field = (field - 1) * layer.get("strides", 1) + (
+            (layer["kernel_size"] - 1) * layer.get("dilation_rate", 1) + 1
+        )
+    return field
+
+
 # --------------------------------------------------------------------------- mistakes
 
 
@@ -269,7 +289,9 @@ def no_keepdims__global_max_pool1d(x, data_format="channels_last", keepdims=Fals
 
 def ignore_mask__global_average_pool1d(x, mask=None, data_format="channels_last", keepdims=False):
     # mistake: the mask is ignored, padded steps are averaged too
-    return global_average_pool1d(x, None, data_format, keepdims)
+    x = np.asarray(x)
+    x = x.astype(x.dtype if x.dtype.kind == "f" else np.float32)
+    return x.mean(axis=1 if data_format == "channels_last" else 2, keepdims=keepdims)
 
 
 def no_dilation__conv1d(x, kernel, bias=None, strides=1, padding="valid",

@@ -74,12 +74,12 @@ def test_points_mode_is_recorded_by_nbgrader_and_stderr_stays_clean(tmp_path):
         for c in nb.cells
         if "nbgrader" in c.metadata
     }
-    assert grades == {"partial": 6.25, "strict_wrong": 0, "strict_right": 2.0, "points_right": 3.0}
+    assert grades == {"partial": 3.75, "strict_wrong": 0, "strict_right": 2.0, "points_right": 3.0}
     for cell in nb.cells[2:]:
         streams = [o for o in cell.get("outputs", []) if o.output_type == "stream"]
         assert all(o.name == "stdout" for o in streams), (cell.source, streams)
     partial_output = "".join(o.text for o in nb.cells[2].outputs if o.output_type == "stream")
     assert "FAIL default_strides" in partial_output
-    assert "max_pool1d: 5/8 groups pass -> 6.25 of 10 points" in partial_output
+    assert "max_pool1d: 3/8 groups pass -> 3.75 of 10 points" in partial_output
     kernel_python = nb.cells[0].outputs[0]["data"]["text/plain"].strip("'")
     assert Path(kernel_python).resolve() == Path(sys.executable).resolve()

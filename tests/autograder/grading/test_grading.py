@@ -283,3 +283,23 @@ def test_tampered_and_hidden_tests_are_graded_from_the_gradebook(graded, tmp_pat
     record = json.loads((tmp_path / "out" / "records" / "cheater" / "toy_pooling.json").read_text())
     assert record["status"] == "graded" and record["anomalies"][0]["kind"] == "tampered-cell"
     assert (tmp_path / "out" / "anomalies.csv").read_text().count("tampered-cell") == 1
+
+
+def test_grade_writes_the_class_insight_report_and_links_it(graded):
+    """The report of the graded toy class: known failures, a cell's mean, the pasted-alike pair."""
+    summary = graded["summary"]
+    page = graded["root"] / "out" / "insight" / "report.html"
+    assert summary.insight == page and page.is_file()
+    assert f"insight:   {page}" in summary.text()
+    with (page.parent / "mistakes.csv").open(encoding="utf-8") as fh:
+        mistakes = {r["key"]: r["students"].split() for r in csv.DictReader(fh)}
+    assert mistakes["max_pool_keeps_window_max: AssertionError"] == ["partial_strides"]
+    assert mistakes["max_pool_keeps_window_max: NotImplementedError"] == ["blank"]
+    with (page.parent / "items.csv").open(encoding="utf-8") as fh:
+        items = {r["cell"]: r for r in csv.DictReader(fh)}
+    assert float(items["pool_shape_floor_division"]["mean"]) == pytest.approx(3 * 3 / 5)
+    with (page.parent / "look_alikes.csv").open(encoding="utf-8") as fh:
+        pairs = [(r["cell"], r["first"], r["second"]) for r in csv.DictReader(fh)]
+    # the sample students paste the model solution before their own code: alike; blank: never
+    assert ("max_pool1d_impl", "correct", "partial_unanswered") in pairs
+    assert not [p for p in pairs if "blank" in p]

@@ -291,3 +291,11 @@ def test_a_killed_grader_resumes_to_the_same_gradebook(graded, tmp_path, sig):
     expected = {k: v for k, v in graded["rows"].items() if k[0] in scenarios}
     assert gradebook_rows(db) == expected
     assert tree_digest(subs) == before
+
+
+def test_the_class_insight_report_survives_hostile_submissions(graded):
+    """Hostile notebooks (floods, binary junk, fake outputs) do not stop the report."""
+    summary = graded["summary"]
+    assert summary.insight is not None and summary.insight.is_file(), summary.warnings
+    page = summary.insight.read_text(encoding="utf-8")
+    assert "<script" not in page
