@@ -166,9 +166,16 @@ def cmd_report(args) -> int:
         raise FileNotFoundError(
             f"no gradebook there (grade a class first). Received: --db={db_url}"
         )
+    # the same folders `grade` writes: --out holds everything, else the course's own folders
     out = Path(args.out) if args.out else root / "grading-output"
+    autograded = out / "autograded" if args.out else root / "autograded"
     report = build_report(
-        db_url, out, assignments=args.assignments or None, dest=args.dest, threshold=args.threshold
+        db_url,
+        out,
+        assignments=args.assignments or None,
+        dest=args.dest,
+        threshold=args.threshold,
+        autograded=autograded,
     )
     if not report.notebooks:
         print(f"report: no graded submissions in {db_url}")
@@ -266,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Autograde SUBMISSIONS with nbgrader's autograde machinery (locked and test "
         "cells restored from the gradebook, hidden tests put back), N submissions at "
         "once, each in its own process and scratch folder. Grades go to nbgrader's "
-        "gradebook; grades.csv, HTML feedback and a score-distribution plot go to --out. "
+        "gradebook, autograded notebooks and HTML feedback to the course's autograded/ and "
+        "feedback/ (for the formgrader), grades.csv and a score-distribution plot to "
+        "<course>/grading-output (or all of it to --out). "
         "Re-running grades only what is missing; submissions are never modified. "
         "Learner code runs in a sandboxed kernel with time, memory and output limits; "
         "broken notebooks are repaired or rejected, implementation exercises re-checked "
@@ -293,16 +302,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         default=None,
         help=(
-            "gradebook as an SQLAlchemy URL, e.g. postgresql://user@host/poolcourse "
-            "(default: sqlite:///<course>/gradebook.db)"
+            "gradebook as an SQLAlchemy URL, e.g. postgresql://user:password@host/poolcourse "
+            "(needs pip install 'poolcourse[postgres]'; the password is never printed). "
+            "Default: the course's CourseDirectory.db_url, else sqlite:///<course>/gradebook.db"
         ),
     )
     p.add_argument(
         "--out",
         metavar="DIR",
         default=None,
-        help="where grades.csv, feedback/, autograded/ and the plot go "
-        "(default: <course>/grading-output)",
+        help="where grades.csv, the plot, anomalies.csv and the per-submission records go "
+        "(default: <course>/grading-output, with the autograded notebooks and feedback in "
+        "the course's autograded/ and feedback/, where nbgrader's formgrader and "
+        "release_feedback look); with --out, those go to DIR/autograded and DIR/feedback",
     )
     p.add_argument(
         "--force", action="store_true", help="regrade everything, not only what is missing"
@@ -408,6 +420,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _without_password(text: str, args) -> str:
+    """``text`` with the password of ``--db`` (if any) replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    db = getattr(args, "db", None)
+    if not db:
+        return text
+    try:
+        password = make_url(db).password
+    except Exception:
+        password = None
+    from .grading.pipeline import mask_password
+
+    text = text.replace(db, mask_password(db))
+    return text.replace(password, "***") if password else text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m autograder`` and ``poolcourse-grade``."""
     ensure_bin_on_path()
@@ -415,7 +444,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError, RuntimeError, SelfStudyError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_without_password(str(err), args)}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        if not type(err).__module__.startswith("sqlalchemy"):
+            raise
+        # the gradebook's database refused (unreachable, wrong password, ...)
+        print(f"error: gradebook: {_without_password(str(err), args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: re-run the same command to continue where it stopped", file=sys.stderr)

@@ -260,6 +260,23 @@ def _place(src: Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
+def _place_folder(src: Path, dest: Path) -> None:
+    """Copy the files of nbgrader's folder ``src`` into ``dest``, each atomically.
+
+    Files of ``dest`` that ``src`` does not have are removed (a regraded
+    submission leaves no stale notebook behind).
+    """
+    if not src.is_dir():
+        return
+    files = {p.relative_to(src) for p in src.rglob("*") if p.is_file()}
+    if dest.is_dir():
+        for old in [p for p in dest.rglob("*") if p.is_file()]:
+            if old.relative_to(dest) not in files:
+                old.unlink()
+    for rel in sorted(files):
+        _place(src / rel, dest / rel)
+
+
 # --------------------------------------------------------------------------- the worker
 
 
@@ -335,20 +352,21 @@ def _log_anomalies(log: str) -> list[dict]:
 
 
 def _read_private_gradebook(db_url: str, assignment: str, student: str) -> dict:
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, TaskCell
 
     with Gradebook(db_url, COURSE_ID) as gb:
         sub = gb.find_submission(assignment, student)
         notebooks = {}
         for nb in sub.notebooks:
             notebooks[nb.name] = {
-                "grades": {
+                "grades": {  # autograde never scores task cells (the rubrics): left out
                     g.name: {
                         "auto_score": g.auto_score,
                         "max_score": g.max_score,
                         "needs_manual_grade": g.needs_manual_grade,
                     }
                     for g in nb.grades
+                    if not isinstance(g.cell, TaskCell)
                 },
                 "comments": {c.name: c.auto_comment for c in nb.comments},
                 "late_submission_penalty": nb.late_submission_penalty,
@@ -385,7 +403,7 @@ def grade_submission(job: dict) -> dict:
     from . import safeguards
 
     student, aid = job["student"], job["assignment"]
-    out = Path(job["out"])
+    Path(job["out"])
     scratch = Path(tempfile.mkdtemp(prefix="poolcourse-grade-"))
     anomalies: list[dict] = []
     try:
@@ -452,14 +470,12 @@ def grade_submission(job: dict) -> dict:
             )
         record = {"status": "graded", **_read_private_gradebook(db_url, aid, student)}
         for nb_id in record["notebooks"]:
-            graded = scratch / "autograded" / student / aid / f"{nb_id}.ipynb"
-            html = scratch / "feedback" / student / aid / f"{nb_id}.html"
-            if graded.is_file():
-                _place(graded, out / "autograded" / student / aid / graded.name)
-            else:
+            if not (scratch / "autograded" / student / aid / f"{nb_id}.ipynb").is_file():
                 anomalies.append({"kind": "missing-notebook", "detail": f"{nb_id}: not submitted"})
-            if html.is_file():
-                _place(html, out / "feedback" / student / aid / html.name)
+        # where nbgrader's own tools look: the formgrader (autograded/) and
+        # release_feedback (feedback/, with the submission's timestamp.txt)
+        for step in ("autograded", "feedback"):
+            _place_folder(scratch / step / student / aid, Path(job[step]) / student / aid)
         record["anomalies"] = anomalies
         record["timings"] = timings
         record["log_tail"] = _tail(log, 10)
@@ -532,6 +548,145 @@ def _worker_main(job: dict) -> None:
 # --------------------------------------------------------------------------- the gradebook
 
 
+#: The PostgreSQL advisory lock that serialises gradebook writers (any 64-bit number
+#: no other application on the server uses; this one spells "poolcourse gradebook").
+GRADEBOOK_LOCK_KEY = 0x706F6F6C_67726164
+
+
+def mask_password(db_url: str) -> str:
+    """``db_url`` with its password replaced by ``***`` (for output and logs).
+
+    Examples
+    --------
+    >>> mask_password("postgresql://grader:s3cret@db/poolcourse")
+    'postgresql://grader:***@db/poolcourse'
+    >>> mask_password("sqlite:////course/gradebook.db")
+    'sqlite:////course/gradebook.db'
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except (ArgumentError, ValueError, TypeError):
+        return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", str(db_url))
+    return url.render_as_string(hide_password=True) if url.password else str(db_url)
+
+
+def check_db_url(db_url: str) -> None:
+    """Raise ``ValueError`` (password masked) unless ``db_url`` names a usable database.
+
+    A ``postgresql://`` URL needs the driver of the ``postgres`` extra
+    (``pip install 'poolcourse[postgres]'``).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    shown = mask_password(db_url)
+    try:
+        url = make_url(db_url)
+        dialect = url.get_dialect()
+    except (ArgumentError, ValueError):
+        raise ValueError(
+            "the gradebook must be an SQLAlchemy URL such as "
+            f"postgresql://user:password@host/poolcourse. Received: --db={shown}"
+        ) from None
+    except NoSuchModuleError:
+        raise ValueError(f"unknown database {url.drivername!r}. Received: --db={shown}") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as err:
+        extra = (
+            " (pip install 'poolcourse[postgres]')"
+            if url.get_backend_name() == "postgresql"
+            else ""
+        )
+        raise ValueError(
+            f"no driver for {url.drivername}: {err.name or err} is not installed{extra}. "
+            f"Received: --db={shown}"
+        ) from None
+
+
+@contextlib.contextmanager
+def gradebook_lock(db_url: str):
+    """Hold the course gradebook for this process alone (across processes and machines).
+
+    Two ``grade`` runs that start at once on a new gradebook would both create
+    its tables and the assignments' cells (``generate_assignment``) and collide
+    (PostgreSQL: ``ForeignKeyViolation``); with this held around that step, the
+    second finds them made. PostgreSQL: a session advisory lock on a connection
+    of its own; SQLite: ``flock`` on a lock file in the temporary folder named
+    after the gradebook's path; other databases: nothing.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "postgresql":
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": GRADEBOOK_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": GRADEBOOK_LOCK_KEY}
+                    )
+                    conn.commit()
+        finally:
+            engine.dispose()
+    elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        import fcntl
+
+        # a lock file of its own beside nothing of the course's (SQLite is local:
+        # every process sharing this gradebook sees the same temporary folder)
+        key = hashlib.sha256(str(Path(url.database).resolve()).encode()).hexdigest()[:16]
+        lock = Path(tempfile.gettempdir()) / f"poolcourse-gradebook-{key}.lock"
+        with open(lock, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    else:
+        yield
+
+
+def stamp_alembic_version(db_url: str) -> bool:
+    """Give a gradebook without its ``alembic_version`` table the current one.
+
+    A formgrader started without ``alembic`` on ``PATH`` creates the tables,
+    fails to learn the schema version and leaves the table out; nbgrader's
+    ``nbgrader db upgrade`` then cannot tell the schema. The version is read
+    from nbgrader's migration scripts (no ``alembic`` executable needed).
+
+    Returns
+    -------
+    bool
+        Whether the table was added.
+    """
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        names = inspect(engine).get_table_names()
+        if not names or "alembic_version" in names:
+            return False
+        head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+        return True
+    finally:
+        engine.dispose()
+
+
 def _course_gradebook(db_url: str):
     """The course gradebook; nbgrader's SQLAlchemy 2 autoflush warnings silenced."""
     import warnings
@@ -543,28 +698,45 @@ def _course_gradebook(db_url: str):
     return Gradebook(db_url, COURSE_ID)
 
 
-def apply_record(gb, record: dict) -> bool:
+def apply_record(gb, record: dict, *, review: bool = True) -> bool:
     """Copy one record's autograde results into gradebook ``gb`` (one transaction).
 
     Same writes as nbgrader's ``SaveAutoGrades``: ``auto_score`` per grade
     cell, ``needs_manual_grade`` (True if a manual score exists or there is no
     auto score), the "No response." comments, the late penalty. Manual scores
-    are never touched.
+    and manual comments are never touched.
+
+    Parameters
+    ----------
+    gb : nbgrader.api.Gradebook
+    record : dict
+        A worker's record (:func:`grade_submission`).
+    review : bool
+        True for a new or changed submission: like ``SaveAutoGrades``, every
+        cell with a manual score or no auto score is flagged for (re)review.
+        False for a submission graded before (a record applied again, or
+        regraded unchanged with ``--force``): a cell whose auto score did not
+        change keeps the ``needs_manual_grade`` a grader left in the formgrader.
 
     Returns
     -------
     bool
         Whether anything changed.
     """
-    from nbgrader.api import MissingEntry
+    from nbgrader.api import MissingEntry, TaskCell
     from nbgrader.utils import parse_utc
+    from sqlalchemy import text
 
     student, aid = record["student"], record["assignment"]
     changed = False
+    if gb.db.get_bind().dialect.name == "postgresql":
+        # one writer at a time (released at commit): two runs creating the same
+        # student or submission at once would otherwise collide
+        gb.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GRADEBOOK_LOCK_KEY})
     try:
         gb.find_submission(aid, student)
     except MissingEntry:
-        changed = True
+        changed = review = True
     try:
         gb.update_or_create_student(student)
         ts = record.get("timestamp")
@@ -576,6 +748,8 @@ def apply_record(gb, record: dict) -> bool:
             for grade_id, g in nb["grades"].items():
                 grade = gb.find_grade(grade_id, nb_id, aid, student)
                 needs = grade.manual_score is not None or g["auto_score"] is None
+                if not (review or grade.auto_score != g["auto_score"]):
+                    needs = grade.needs_manual_grade  # as the grader left it
                 if grade.auto_score != g["auto_score"] or grade.needs_manual_grade != needs:
                     grade.auto_score = g["auto_score"]
                     grade.needs_manual_grade = needs
@@ -586,6 +760,17 @@ def apply_record(gb, record: dict) -> bool:
                     comment.auto_comment = text
                     changed = True
             snb = gb.find_submission_notebook(nb_id, aid, student)
+            for grade in snb.grades:
+                # a 0-point task cell (a written answer's rubric) has nothing to grade:
+                # scored 0 so that the formgrader does not list it as waiting for a grader
+                if (
+                    isinstance(grade.cell, TaskCell)
+                    and not grade.max_score
+                    and grade.manual_score is None
+                    and (grade.auto_score is None or grade.needs_manual_grade)
+                ):
+                    grade.auto_score, grade.needs_manual_grade = 0.0, False
+                    changed = True
             if snb.late_submission_penalty != nb["late_submission_penalty"]:
                 snb.late_submission_penalty = nb["late_submission_penalty"]
                 changed = True
@@ -605,6 +790,8 @@ class GradeSummary:
 
     out: Path
     db_url: str
+    autograded: Path | None = None  # <course>/autograded, where the formgrader looks
+    feedback: Path | None = None  # <course>/feedback, what `nbgrader release_feedback` sends
     graded: list[str] = field(default_factory=list)  # keys graded in this run
     skipped: list[str] = field(default_factory=list)  # already graded, unchanged
     failed: list[str] = field(default_factory=list)
@@ -640,16 +827,29 @@ class GradeSummary:
             lines += ["", self.insight_digest]
         lines += [
             "",
-            f"gradebook: {self.db_url}",
+            f"gradebook: {mask_password(self.db_url)}",
             f"grades:    {self.csv}",
             f"plot:      {self.plot}",
+            f"feedback:  {self.feedback}/<student>/<assignment>/<notebook>.html",
+            f"autograded: {self.autograded}/<student>/<assignment>/ (the formgrader's)",
             *([f"insight:   {self.insight}"] if self.insight else []),
-            f"feedback:  {self.out / 'feedback'}/<student>/<assignment>/<notebook>.html",
         ]
         return "\n".join(lines)
 
 
 def _default_db_url(course: Course) -> str:
+    """The course's ``CourseDirectory.db_url`` (its nbgrader_config.py, as the formgrader
+    reads it), else ``sqlite:///<course>/gradebook.db``."""
+    config = course.root / "nbgrader_config.py"
+    if config.is_file():
+        from traitlets.config.loader import PyFileConfigLoader
+
+        try:
+            cfg = PyFileConfigLoader(config.name, path=str(course.root)).load_config()
+        except Exception:  # a course config that does not load: nbgrader's default
+            cfg = None
+        if cfg is not None and "db_url" in cfg.CourseDirectory:
+            return str(cfg.CourseDirectory.db_url)
     return f"sqlite:///{course.root / 'gradebook.db'}"
 
 
@@ -699,8 +899,11 @@ def grade(
     db_url : str, optional
         The gradebook (any SQLAlchemy URL; default ``sqlite:///<course>/gradebook.db``).
     out : path, optional
-        Records, autograded notebooks, feedback, ``grades.csv``, ``scores.png``
-        (default ``<course>/grading-output``).
+        Records, ``grades.csv``, ``scores.png``, ``anomalies.csv`` (default
+        ``<course>/grading-output``). Autograded notebooks and HTML feedback go
+        to ``<course>/autograded/`` and ``<course>/feedback/`` by default (where
+        nbgrader's formgrader and ``release_feedback`` look), to
+        ``<out>/autograded/`` and ``<out>/feedback/`` when ``out`` is given.
     force : bool
         Regrade submissions that were already graded and have not changed.
     progress : bool
@@ -728,25 +931,44 @@ def grade(
     course = course or Course()
     jobs = max(1, jobs or os.cpu_count() or 1)
     db_url = db_url or _default_db_url(course)
+    check_db_url(db_url)
+    with gradebook_lock(db_url):  # a server that refuses (password, host) fails here, early
+        pass
+    # nbgrader's own folders: by default the course's, where the formgrader and
+    # release_feedback look; with an explicit ``out``, everything goes there
+    nbgrader_dir = Path(out).resolve() if out else course.root
     out = Path(out).resolve() if out else course.root / "grading-output"
     out.mkdir(parents=True, exist_ok=True)
     limits = limits or Limits()
-    summary = GradeSummary(out=out, db_url=db_url)
+    summary = GradeSummary(
+        out=out,
+        db_url=db_url,
+        autograded=nbgrader_dir / "autograded",
+        feedback=nbgrader_dir / "feedback",
+    )
     start = time.perf_counter()
 
     subs, summary.anomalies = find_submissions(submissions, course)
-    if subs:
-        _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     ids = sorted({s.assignment for s in subs})
     records_dir = out / "records"
+    # a re-run with nothing new to grade starts no worker and no kernel zygote
+    anything_to_grade = any(
+        not _already_graded(read_record(records_dir / s.student / f"{s.assignment}.json"), s)
+        for s in subs
+    ) or (force and bool(subs))
+    if anything_to_grade:
+        _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     # what a learner's kernel may not touch, besides every poolcourse-grade* folder
-    sandbox = safeguards.job_fields(limits, _protected_paths(course, submissions, out, db_url))
+    sandbox = safeguards.job_fields(
+        limits,
+        [*_protected_paths(course, submissions, out, db_url), summary.autograded, summary.feedback],
+    )
     most = max((len(course.notebook_ids(a)) for a in ids), default=1)
     submission_timeout = max(submission_timeout, limits.notebook_timeout * most + 600)
 
     with (
         tempfile.TemporaryDirectory(prefix="poolcourse-grade-setup-") as setup,
-        _kernel_zygote(bool(subs) and fork_kernels, jobs, out / "records") as kernels,
+        _kernel_zygote(anything_to_grade and fork_kernels, jobs, out / "records") as kernels,
     ):
         setup = Path(setup)
         with _scratch_sources(course, ids, setup) as source_root:
@@ -757,7 +979,9 @@ def grade(
                     source_root, ids, db_url=f"sqlite:///{setup / 'template.db'}"
                 )
                 summary.warnings += _check_release(source_root, course, ids)
-                run_generate_assignment(source_root, ids, db_url=db_url)
+                with gradebook_lock(db_url):
+                    run_generate_assignment(source_root, ids, db_url=db_url)
+                    stamp_alembic_version(db_url)
 
             zygote_socket = kernels.ready() if kernels else None
             todo, done = [], []
@@ -765,12 +989,7 @@ def grade(
                 record_path = records_dir / sub.student / f"{sub.assignment}.json"
                 fingerprint = sub.fingerprint()
                 record = read_record(record_path)
-                if (
-                    not force
-                    and record
-                    and record.get("status") in ("graded", "rejected")
-                    and record.get("fingerprint") == fingerprint
-                ):
+                if not force and _already_graded(record, sub, fingerprint):
                     done.append(record)
                 else:
                     todo.append(
@@ -781,10 +1000,14 @@ def grade(
                             "folder": sub.folder,
                             "timestamp": sub.timestamp,
                             "fingerprint": fingerprint,
+                            # a changed (or new) submission: its cells need a grader's review
+                            "changed": not record or record.get("fingerprint") != fingerprint,
                             "source": str(course.solutions_dir / sub.assignment),
                             "template_db": str(setup / "template.db"),
                             "release": str(source_root / "release" / sub.assignment),
                             "out": str(out),
+                            "autograded": str(summary.autograded),
+                            "feedback": str(summary.feedback),
                             "record": str(record_path),
                             "jobs": jobs,
                             "grader_pid": os.getpid(),
@@ -796,7 +1019,7 @@ def grade(
             with _course_gradebook(db_url) as gb:
                 for record in done:  # records a killed run wrote but did not apply
                     if record["status"] == "graded":
-                        apply_record(gb, record)
+                        apply_record(gb, record, review=False)
                     summary.anomalies += _anomalies(record)
                 summary.skipped = [f"{r['student']}/{r['assignment']}" for r in done]
 
@@ -805,7 +1028,7 @@ def grade(
                     key = f"{job['student']}/{job['assignment']}"
                     summary.anomalies += _anomalies(record)
                     if record.get("status") == "graded":
-                        apply_record(gb, record)
+                        apply_record(gb, record, review=job["changed"])
                         summary.graded.append(key)
                     elif record.get("status") == "rejected":
                         summary.rejected.append(key)
@@ -833,11 +1056,22 @@ def _class_insight(summary: GradeSummary, ids: Sequence[str]) -> None:
     from ..insight import build_report
 
     try:
-        insight = build_report(summary.db_url, summary.out, assignments=ids)
+        insight = build_report(
+            summary.db_url, summary.out, assignments=ids, autograded=summary.autograded
+        )
     except Exception as err:
         summary.warnings.append(f"class insight report not written: {type(err).__name__}: {err}")
         return
     summary.insight, summary.insight_digest = insight.html, insight.text()
+
+
+def _already_graded(record: dict | None, sub: Submission, fingerprint: str | None = None) -> bool:
+    """Whether ``record`` is a finished grading of ``sub`` as it is now."""
+    return bool(
+        record
+        and record.get("status") in ("graded", "rejected")
+        and record.get("fingerprint") == (fingerprint or sub.fingerprint())
+    )
 
 
 def _anomalies(record: dict) -> list[Anomaly]:
@@ -848,12 +1082,20 @@ def _anomalies(record: dict) -> list[Anomaly]:
 
 
 def _protected_paths(course: Course, submissions, out: Path, db_url: str) -> list[Path]:
-    """Paths a learner's kernel may not read or change (see :mod:`autograder.sandbox`)."""
+    """Paths a learner's kernel may not read or change (see :mod:`autograder.sandbox`).
+
+    When ``submissions`` is a course folder holding ``submitted/`` (``grade .``),
+    that ``submitted/`` is protected, not the whole folder: the course may be the
+    repository, whose ``autograder`` and ``pooling_ref`` the kernel imports.
+    """
+    subs = Path(submissions).resolve()
+    if (subs / "submitted").is_dir() and not any(subs.glob("*.ipynb")):
+        subs = subs / "submitted"
     paths = [
         course.solutions_dir,
         course.root / ".git",
         PACKAGE_DIR / "course" / "data",  # sample solutions of the exercises
-        Path(submissions).resolve(),
+        subs,
         out,
     ]
     if db_url.startswith("sqlite:///"):

@@ -101,6 +101,7 @@ def build_report(
     assignments=None,
     dest: Path | str | None = None,
     threshold: float = THRESHOLD,
+    autograded: Path | str | None = None,
 ) -> InsightReport:
     """Read a graded class and write the insight report.
 
@@ -116,6 +117,9 @@ def build_report(
         Where the report goes (default ``<out>/insight``).
     threshold : float
         Look-alike pairs are flagged from this similarity on (0..1).
+    autograded : path, optional
+        Where the autograded notebooks are (default ``<out>/autograded``; ``grade``
+        without ``--out`` puts them in the course's ``autograded/``).
 
     Returns
     -------
@@ -126,7 +130,9 @@ def build_report(
     out = Path(out).resolve()
     dest = Path(dest).resolve() if dest else out / "insight"
     dest.mkdir(parents=True, exist_ok=True)
-    notebooks = [nb for nb in read_class(db_url, out, assignments) if nb.learners]
+    notebooks = [
+        nb for nb in read_class(db_url, out, assignments, autograded=autograded) if nb.learners
+    ]
     mistakes = mistake_table(notebooks)
     items = item_analysis(notebooks)
     pairs = look_alikes(notebooks, threshold)

@@ -129,7 +129,9 @@ def _read_notebook(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     return code, outputs
 
 
-def read_class(db_url: str, out: Path | str, assignments=None) -> list[NotebookData]:
+def read_class(
+    db_url: str, out: Path | str, assignments=None, *, autograded: Path | str | None = None
+) -> list[NotebookData]:
     """Every notebook of ``assignments`` (default: all in the gradebook) with its learners.
 
     Parameters
@@ -140,11 +142,13 @@ def read_class(db_url: str, out: Path | str, assignments=None) -> list[NotebookD
         The ``--out`` folder of ``grade`` (holds ``autograded/``).
     assignments : iterable of str, optional
         Assignment ids to read; unknown ids are skipped.
+    autograded : path, optional
+        The autograded notebooks' folder (default ``<out>/autograded``).
     """
     from nbgrader.api import Gradebook
 
     ensure_bin_on_path()  # nbgrader runs `alembic` when it opens a gradebook
-    autograded = Path(out) / "autograded"
+    autograded = Path(autograded) if autograded else Path(out) / "autograded"
     wanted = None if assignments is None else set(assignments)
     found: list[NotebookData] = []
     with Gradebook(db_url, COURSE_ID) as gb:
