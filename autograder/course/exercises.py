@@ -37,6 +37,7 @@ VALUE_CHECKS = ("check_cases", "check_answer_format", "check_shape_answer", "che
 _HIDDEN = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M
 )
+_MARK_SCHEME = re.compile(r"### BEGIN MARK SCHEME\n(.*?)### END MARK SCHEME", re.S)
 _SOLUTION = re.compile(
     r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M
 )
@@ -239,6 +240,7 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
     section = title = None
     statement = ""
     pending: dict | None = None
+    written = None  # the written exercise whose rubric (a mark-scheme task cell) may follow
     for cell in nb.cells:
         meta = _nbgrader(cell)
         source = cell.source
@@ -266,7 +268,14 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
                 }
             )
             reveal[meta["grade_id"]] = {"model_answer": source.strip()}
+            written = meta["grade_id"]
             pending = None
+        elif meta.get("task") and written in reveal:
+            # the written answer's rubric: an nbgrader mark scheme in the task cell after it
+            scheme = _MARK_SCHEME.search(source)
+            if scheme:
+                reveal[written]["model_answer"] += "\n\n" + scheme.group(1).strip()
+            written = None
         elif meta.get("solution") and not meta.get("grade"):
             if pending is not None:
                 raise ExerciseTableError(f"{where}: solution cell with no test cell after it")
