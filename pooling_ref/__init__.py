@@ -1,8 +1,10 @@
 """pooling_ref: a NumPy reference for Keras' pooling, convolution and upsampling layers.
 
 Importing this package first keeps TensorFlow's start-up quiet (see ``_quiet``).
-Every function mirrors a Keras layer (argument names included), returns an
-array of the input's float dtype and never modifies its input.
+Every function mirrors a Keras layer (argument names included) and never modifies its
+input. Dtypes follow the course's convention, not Keras': a float input keeps its dtype, an
+integer or boolean input gives float32 (see :func:`pooling_ref._args.as_float_array` for what
+Keras itself does).
 """
 
 from . import _quiet  # noqa: F401  (must run before anything imports TensorFlow)

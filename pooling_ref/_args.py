@@ -109,9 +109,16 @@ def normalize_data_format(data_format) -> str:
 def as_float_array(x, name: str = "x", ndim: int | None = None, layout: str = "") -> np.ndarray:
     """Check ``x`` is a numeric array of rank ``ndim`` and return it as a float array.
 
-    Floating dtypes are kept (float32 in, float32 out); integer and boolean
-    inputs become float32, Keras' default ``floatx``. The input is never
-    modified: callers that write into the result must copy it first.
+    This is the course's dtype convention, not Keras': floating dtypes are kept
+    (float32 in, float32 out, float64 in, float64 out); integer and boolean inputs
+    become float32 (Keras' default ``floatx``). Keras 3 / TF 2.21 layers differ
+    (pinned in ``tests/test_claims.py``): under the default dtype policy every
+    layer returns float32 for float64 input; ``MaxPooling1D``, ``GlobalMaxPooling1D``
+    and ``UpSampling1D`` keep integer dtypes (int32 in, int32 out), the last two
+    keep bool too, while ``MaxPooling1D`` raises for bool; ``AveragePooling1D`` and
+    ``Conv1D`` raise for integer and boolean input; ``GlobalAveragePooling1D``
+    returns float32 for all of them. The input is never modified: callers that
+    write into the result must copy it first.
 
     Raises ``TypeError`` for non-numeric data (strings, objects, complex) and
     ``ValueError`` for the wrong rank, naming the expected layout.

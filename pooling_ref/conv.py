@@ -38,9 +38,16 @@ Semantics pinned against Keras 3 / TensorFlow 2.21 (``tests/test_conv.py``):
   this module, with Keras' message.
 * ``groups``: the channels are split into ``groups`` consecutive blocks; block
   ``g`` of the input feeds block ``g`` of the filters only.
-* ``channels_first`` is the same computation with the channel axis moved
-  (Keras' TensorFlow backend cannot run channels_first convolutions on a CPU;
-  the tests compare through a transpose).
+* ``channels_first`` is the same computation with the channel axis moved. The
+  tests compare through a transpose with Keras' channels_last layer, because
+  Keras' own channels_first Conv1D/Conv2D cannot be trusted here (pinned in
+  ``tests/test_claims.py``): with TensorFlow's oneDNN ops off (as
+  :mod:`pooling_ref._quiet` sets) an ungrouped channels_first convolution has
+  no CPU kernel and raises; grouped ones run (through XLA), and so do ungrouped
+  ones with oneDNN on, but then Keras adds the bias along the wrong axis
+  whenever the last (spatial) axis has as many entries as there are filters:
+  ``keras.ops.add`` turns "tensor + bias" into ``tf.nn.bias_add`` and guesses
+  the channels-last layout from that coincidence.
 """
 
 from __future__ import annotations

@@ -212,7 +212,9 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid", data_format="chann
     Parameters
     ----------
     x : (batch, steps, channels) ndarray, or (batch, channels, steps) with channels_first
-        Float arrays keep their dtype; integer/bool arrays are pooled as float32.
+        Float arrays keep their dtype; integer/bool arrays are pooled as float32 (the
+        course's convention: Keras' ``MaxPooling1D`` keeps integer dtypes, raises for
+        bool and returns float32 for float64).
     pool_size : int
         Window length.
     strides : int or None

@@ -54,7 +54,7 @@ def test_solution_and_model_answer_show_the_source_and_are_recorded(capsys):
     selfstudy.model_answer("explain_same_padding_never_wins")
     out = capsys.readouterr().out
     assert "**Model answer.** Keras (TensorFlow) pads with `-inf`" in out
-    assert "**Rubric (2 points).**" in out
+    assert "**Rubric (1 point).**" in out
     selfstudy.model_answer("pool_geometry")
     assert "pool_geometry is not a written exercise" in capsys.readouterr().out
     assert _progress.record("01_max_pooling1d", "pool_geometry")["solution"] is True

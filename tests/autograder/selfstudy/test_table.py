@@ -89,6 +89,7 @@ def test_the_first_notebook_in_detail():
         "max_pool1d_vectorised",
         "largest_difference",
         "explain_same_padding_never_wins",
+        "prove_output_length_ceiling_identity",
     ]
     vec = rows["max_pool1d_vectorised"]
     assert (vec.kind, vec.points, vec.defines) == ("check", 2.0, ("max_pool1d",))
@@ -100,6 +101,7 @@ def test_the_first_notebook_in_detail():
     )  # fmt: skip
     assert vec.visible_code is None and vec.measured_points == 2
     assert rows["explain_same_padding_never_wins"].kind == "written"
+    assert rows["prove_output_length_ceiling_identity"].kind == "written"
     geometry = rows["pool_geometry"]
     assert [(c["check"], c["hidden"], c["runner"]) for c in geometry.checks] == [
         ("pool_geometry", False, "check"), ("pool_geometry", True, "check")]  # fmt: skip
