@@ -142,6 +142,7 @@ def cmd_grade(args) -> int:
         progress=not args.quiet,
         limits=limits,
         fork_kernels=not args.no_fork_kernels,
+        dask=args.dask,
     )
     print(summary.text())
     return 0 if summary.ok else 1
@@ -278,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="regrade everything, not only what is missing"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="grade on a Dask cluster instead of --jobs local processes: a scheduler address "
+        "such as tcp://10.0.0.5:8786 (workers need poolcourse[dask] installed, no shared "
+        "folder), or local:N for N worker processes on this machine. See docs/cluster.md",
+    )
     p.add_argument(
         "--no-fork-kernels",
         action="store_true",
