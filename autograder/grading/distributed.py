@@ -87,9 +87,7 @@ def code_fingerprint() -> str:
     Parent and workers must agree: a worker with another grader would store
     other scores.
     """
-    import nbgrader
-
-    h = hashlib.sha256(f"nbgrader {nbgrader.__version__}\0".encode())
+    h = hashlib.sha256(f"nbgrader {importlib.metadata.version('nbgrader')}\0".encode())
     for package in (PACKAGE_DIR, PACKAGE_DIR.parent / "pooling_ref"):
         for path in sorted(package.rglob("*.py")):
             h.update(str(path.relative_to(package.parent)).encode() + b"\0")
@@ -107,9 +105,17 @@ class DaskCluster:
     :func:`pipeline._run_workers`.
     """
 
-    def __init__(self, address: str, *, connect_timeout: float = CONNECT_TIMEOUT):
+    def __init__(
+        self,
+        address: str,
+        *,
+        fork_kernels: bool = True,
+        connect_timeout: float | None = None,
+    ):
         self.address, self.local_workers = parse_address(address)
-        self.connect_timeout = connect_timeout
+        self.fork_kernels = fork_kernels
+        self.connect_timeout = connect_timeout or CONNECT_TIMEOUT
+        self.threads_per_host: dict[str, int] = {}
         self.client = None
         self._cluster = None
 
@@ -142,6 +148,11 @@ class DaskCluster:
             ) from exc
         try:
             self._check_workers()
+            for info in self.client.scheduler_info()["workers"].values():
+                host = info["host"]
+                self.threads_per_host[host] = self.threads_per_host.get(host, 0) + info["nthreads"]
+            # the workers start their zygote and forkserver while the parent sets up
+            self.client.run(_prepare_worker, self.threads_per_host, self.fork_kernels)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -167,9 +178,7 @@ class DaskCluster:
                 f"`dask worker {self.address}` where poolcourse[dask] is installed"
             ) from exc
         # exec is a builtin: it reaches a worker whatever is installed there
-        imported = self.client.run(
-            exec, "import autograder.grading.distributed", on_error="return"
-        )
+        imported = self.client.run(exec, "import autograder.grading.distributed", on_error="return")
         missing = {w: r for w, r in imported.items() if isinstance(r, BaseException)}
         if missing:
             raise DaskError(
@@ -187,9 +196,7 @@ class DaskCluster:
                 f"{', '.join(other)}"
             )
 
-    def run(
-        self, todo: list[dict], jobs: int, timeout: float, bar
-    ) -> Iterable[tuple[dict, dict]]:
+    def run(self, todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[tuple[dict, dict]]:
         """Grade ``todo`` on the cluster; yield (job, record) as each ends (records placed).
 
         ``jobs`` is not used: the cluster's threads are the slots.
@@ -199,9 +206,7 @@ class DaskCluster:
         import distributed
 
         client = self.client
-        per_host: dict[str, int] = {}
-        for info in client.scheduler_info()["workers"].values():
-            per_host[info["host"]] = per_host.get(info["host"], 0) + info["nthreads"]
+        per_host = self.threads_per_host
         slots = max(1, sum(per_host.values()))
         course = {aid: _pack_course(job) for aid, job in _first_job_per_assignment(todo)}
         # one copy per worker, each under a key of its own (a scattered dict's keys would be
@@ -345,37 +350,50 @@ def _threads_here(per_host: dict[str, int]) -> int:
 
 _zygote_lock = threading.Lock()
 _zygote: dict[str, str | None] = {}
+_zygote_started = threading.Event()
 
 
-def _worker_zygote(threads: int) -> str | None:
+def _prepare_worker(per_host: dict[str, int], fork_kernels: bool) -> None:
+    """Start this worker's forkserver and (without waiting for it) its zygote."""
+    pipeline._start_forkserver()
+    if fork_kernels:
+        _worker_zygote(_threads_here(per_host), wait=False)
+
+
+def _worker_zygote(threads: int, wait: bool = True) -> str | None:
     """This worker process's zygote socket (started on first use, kept for its lifetime).
 
     The zygote dies with the thread that started it (``PR_SET_PDEATHSIG``), so a
     thread of its own starts it and lives as long as the worker process.
     """
     with _zygote_lock:
-        if "socket" in _zygote:
-            return _zygote["socket"]
-        started = threading.Event()
+        if _zygote_started.is_set() or "thread" in _zygote:
+            if wait:
+                _zygote_started.wait()
+            return _zygote.get("socket")
+        _zygote["thread"] = "poolcourse-zygote"
+        started = _zygote_started
 
         def keep() -> None:
             from ..sandbox import zygote
 
-            kernels = None
-            if zygote.supported():
-                logs = Path(tempfile.mkdtemp(prefix="poolcourse-grade-dask-zygote-"))
-                kernels = zygote.Zygote(
-                    {**os.environ, **pipeline.thread_settings(threads)}, logs / "zygote.log"
-                )
-                atexit.register(kernels.close)
-                atexit.register(shutil.rmtree, logs, True)
-            _zygote["socket"] = kernels.ready() if kernels else None
-            started.set()
+            try:
+                if zygote.supported():
+                    logs = Path(tempfile.mkdtemp(prefix="poolcourse-grade-dask-zygote-"))
+                    kernels = zygote.Zygote(
+                        {**os.environ, **pipeline.thread_settings(threads)}, logs / "zygote.log"
+                    )
+                    atexit.register(kernels.close)
+                    atexit.register(shutil.rmtree, logs, True)
+                    _zygote["socket"] = kernels.ready()
+            finally:  # without a zygote, kernels start the usual way
+                started.set()
             threading.Event().wait()  # forever: the zygote's parent thread must not end
 
         threading.Thread(target=keep, name="poolcourse-zygote", daemon=True).start()
+    if wait:
         started.wait()
-        return _zygote["socket"]
+    return _zygote.get("socket")
 
 
 @contextlib.contextmanager

@@ -746,7 +746,7 @@ def grade(
 
     with (
         tempfile.TemporaryDirectory(prefix="poolcourse-grade-setup-") as setup,
-        _executor(dask if subs else None) as run_workers,
+        _executor(dask if subs else None, fork_kernels) as run_workers,
         _kernel_zygote(bool(subs) and fork_kernels and not dask, jobs, out / "records") as kernels,
     ):
         setup = Path(setup)
@@ -859,14 +859,14 @@ def _scratch_sources(course: Course, ids: Sequence[str], setup: Path):
 
 
 @contextlib.contextmanager
-def _executor(dask: str | None):
+def _executor(dask: str | None, fork_kernels: bool):
     """What grades the jobs: local worker processes, or a Dask cluster (checked first)."""
     if not dask:
         yield _run_workers
         return
     from .distributed import DaskCluster
 
-    with DaskCluster(dask) as cluster:
+    with DaskCluster(dask, fork_kernels=fork_kernels) as cluster:
         yield cluster.run
 
 
