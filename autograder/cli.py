@@ -9,6 +9,8 @@ Examples
     python -m autograder validate --jobs 2   # solutions pass all tests, students none
     python -m autograder grade submitted/ --jobs 2
     python -m autograder grade lms_export/ --db postgresql://grader@db/poolcourse
+    python -m autograder grade submitted/ --dask tcp://10.0.0.5:8786   # on a Dask cluster
+    python -m autograder gradescope out/poolcourse.zip   # a Gradescope autograder bundle
     python -m autograder demo                # a throw-away course, graded end to end
     python -m autograder generate --graded   # for a graded class: no solutions in the package
     python -m autograder setup-cell          # (re)insert each source notebook's set-up cell
@@ -146,6 +148,14 @@ def cmd_grade(args) -> int:
     )
     print(summary.text())
     return 0 if summary.ok else 1
+
+
+def cmd_gradescope(args) -> int:
+    from .grading.gradescope import build_bundle
+
+    path = build_bundle(args.out, course=_course(args), assignment=args.assignment)
+    print(f"gradescope: {path} (upload it as the assignment's autograder; see docs/cluster.md)")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -308,6 +318,25 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=metavar,
             help=f"{what} (default: {default})",
         )
+
+    p = add(
+        "gradescope",
+        "build a Gradescope autograder bundle (.zip) that grades with this grader",
+        cmd_gradescope,
+        "Write Gradescope's autograder zip: setup.sh (installs this grader), "
+        "run_autograder (grades /autograder/submission with the same sandbox, limits and "
+        "re-check as `grade`, writes /autograder/results/results.json: one test per "
+        "autograded cell, cells with hidden tests shown after grades are published) and "
+        "the course's source notebooks.",
+    )
+    p.add_argument("out", metavar="OUT.zip", help="the bundle to write")
+    p.add_argument(
+        "--assignment",
+        metavar="ID",
+        default=None,
+        help="grade every submission as this assignment, whatever the notebook's file name "
+        "(one Gradescope assignment per notebook; default: told by the notebook's name)",
+    )
 
     p = add(
         "demo",
