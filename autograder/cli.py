@@ -125,7 +125,15 @@ def cmd_validate(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grading.pipeline import grade
+    from .grading import pipeline
+
+    grade = pipeline.grade
+    if args.dask:
+        from functools import partial
+
+        from .grading import distributed
+
+        grade = partial(distributed.grade, dask=args.dask)
 
     course = _course(args)
     limits = Limits(
@@ -144,7 +152,8 @@ def cmd_grade(args) -> int:
         progress=not args.quiet,
         limits=limits,
         fork_kernels=not args.no_fork_kernels,
-        dask=args.dask,
+        canvas_ids=args.canvas_ids,
+        canvas_id_column=args.canvas_id_column,
     )
     print(summary.text())
     return 0 if summary.ok else 1
@@ -296,6 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade on a Dask cluster instead of --jobs local processes: a scheduler address "
         "such as tcp://10.0.0.5:8786 (workers need poolcourse[dask] installed, no shared "
         "folder), or local:N for N worker processes on this machine. See docs/cluster.md",
+    )
+    p.add_argument(
+        "--canvas-ids",
+        metavar="MAP.csv",
+        default=None,
+        help="also write canvas.csv for Canvas' gradebook import (one column per assignment); "
+        "MAP.csv holds Canvas' Student, ID, SIS User ID, SIS Login ID, Section columns (a "
+        "Canvas gradebook export will do) and a column with this grader's student ids",
+    )
+    p.add_argument(
+        "--canvas-id-column",
+        metavar="COLUMN",
+        default=None,
+        help="the column of MAP.csv holding this grader's student ids (default: 'poolcourse' "
+        "or 'student' if present, else 'SIS Login ID')",
     )
     p.add_argument(
         "--no-fork-kernels",

@@ -98,6 +98,19 @@ def code_fingerprint() -> str:
 # --------------------------------------------------------------------------- the parent
 
 
+def grade(submissions, *, dask: str, **kwargs) -> pipeline.GradeSummary:
+    """:func:`autograder.grading.pipeline.grade` on the Dask cluster ``dask``.
+
+    ``dask`` is a scheduler address (``tcp://10.0.0.5:8786``) or ``local:N``;
+    the other arguments are :func:`~autograder.grading.pipeline.grade`'s. The
+    same scores, anomalies, records and feedback as a local run. Raises
+    :class:`DaskError` (nothing graded, nothing touched) when the cluster
+    cannot be used.
+    """
+    cluster = DaskCluster(dask, fork_kernels=kwargs.get("fork_kernels", True))
+    return pipeline.grade(submissions, executor=cluster, **kwargs)
+
+
 class DaskCluster:
     """A connection to a Dask scheduler (or a LocalCluster), checked before use.
 

@@ -614,6 +614,7 @@ class GradeSummary:
     table: str = ""
     csv: Path | None = None
     plot: Path | None = None
+    canvas: Path | None = None  # canvas.csv, when a Canvas id map was given
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -639,6 +640,7 @@ class GradeSummary:
             f"gradebook: {self.db_url}",
             f"grades:    {self.csv}",
             f"plot:      {self.plot}",
+            *([f"canvas:    {self.canvas}"] if self.canvas else []),
             f"feedback:  {self.out / 'feedback'}/<student>/<assignment>/<notebook>.html",
         ]
         return "\n".join(lines)
@@ -678,7 +680,9 @@ def grade(
     submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
     limits: Limits | None = None,
     fork_kernels: bool = True,
-    dask: str | None = None,
+    executor=None,
+    canvas_ids: Path | str | None = None,
+    canvas_id_column: str | None = None,
 ) -> GradeSummary:
     """Autograde every submission under ``submissions``, ``jobs`` at once.
 
@@ -713,10 +717,16 @@ def grade(
         Fork the sandboxed kernels from a process that has imported TensorFlow
         and Keras once (:mod:`autograder.sandbox.zygote`, Linux) instead of starting
         each afresh: the same kernels, about 3 s of CPU less per submission.
-    dask : str, optional
-        Grade on a Dask cluster instead of local processes: a scheduler address
-        (``tcp://10.0.0.5:8786``) or ``local:N`` (see
-        :mod:`autograder.grading.distributed`; the same scores, records and feedback).
+    executor : context manager, optional
+        Grade elsewhere than in local worker processes: entered before the
+        gradebooks are touched, it gives an object whose ``run`` has
+        :func:`_run_workers`' signature and yields the same (job, record) pairs
+        (:class:`autograder.grading.distributed.DaskCluster`; use
+        :func:`autograder.grading.distributed.grade`).
+    canvas_ids : path, optional
+        Also write ``canvas.csv`` for Canvas' gradebook import, students mapped
+        by this CSV (its column ``canvas_id_column`` holds the grader's student
+        ids; see :mod:`autograder.grading.canvas`). Read before grading starts.
 
     Returns
     -------
@@ -724,6 +734,11 @@ def grade(
     """
     from . import report, safeguards
 
+    roster = None
+    if canvas_ids:
+        from .canvas import read_roster
+
+        roster = read_roster(canvas_ids, canvas_id_column)  # bad input: before any grading
     ensure_bin_on_path()
     course = course or Course()
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -735,7 +750,7 @@ def grade(
     start = time.perf_counter()
 
     subs, summary.anomalies = find_submissions(submissions, course)
-    if subs and not dask:
+    if subs and executor is None:
         _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     ids = sorted({s.assignment for s in subs})
     records_dir = out / "records"
@@ -746,8 +761,10 @@ def grade(
 
     with (
         tempfile.TemporaryDirectory(prefix="poolcourse-grade-setup-") as setup,
-        _executor(dask if subs else None, fork_kernels) as run_workers,
-        _kernel_zygote(bool(subs) and fork_kernels and not dask, jobs, out / "records") as kernels,
+        _executor(executor if subs else None) as run_workers,
+        _kernel_zygote(
+            bool(subs) and fork_kernels and executor is None, jobs, out / "records"
+        ) as kernels,
     ):
         setup = Path(setup)
         with _scratch_sources(course, ids, setup) as source_root:
@@ -789,8 +806,8 @@ def grade(
                             "record": str(record_path),
                             "jobs": jobs,
                             "grader_pid": os.getpid(),
-                            # on a Dask worker: whether to fork kernels from its zygote
-                            "zygote": fork_kernels if dask else zygote_socket,
+                            # elsewhere (a Dask worker): whether to fork kernels from its zygote
+                            "zygote": zygote_socket if executor is None else fork_kernels,
                             **sandbox,
                         }
                     )
@@ -820,6 +837,11 @@ def grade(
     summary.csv = report.write_grades_csv(table, out / "grades.csv")
     summary.plot = report.plot_scores(table, out / "scores.png")
     report.write_anomalies_csv(summary.anomalies, out / "anomalies.csv")
+    if roster is not None:
+        from .canvas import write_canvas_csv
+
+        summary.canvas, warnings = write_canvas_csv(table, roster, out / "canvas.csv")
+        summary.warnings += warnings
     summary.table = report.format_table(table)
     return summary
 
@@ -859,15 +881,13 @@ def _scratch_sources(course: Course, ids: Sequence[str], setup: Path):
 
 
 @contextlib.contextmanager
-def _executor(dask: str | None, fork_kernels: bool):
-    """What grades the jobs: local worker processes, or a Dask cluster (checked first)."""
-    if not dask:
+def _executor(executor):
+    """What grades the jobs: local worker processes, or ``executor`` (e.g. a Dask cluster)."""
+    if executor is None:
         yield _run_workers
         return
-    from .distributed import DaskCluster
-
-    with DaskCluster(dask, fork_kernels=fork_kernels) as cluster:
-        yield cluster.run
+    with executor as elsewhere:
+        yield elsewhere.run
 
 
 @contextlib.contextmanager

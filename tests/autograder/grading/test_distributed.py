@@ -25,6 +25,7 @@ from autograder.course.samples import build_samples
 from autograder.grading import distributed as gd
 from autograder.grading.pipeline import grade
 
+
 STUDENTS = ("correct", "partial_strides", "blank")
 BIN = Path(sys.executable).parent
 
@@ -119,12 +120,29 @@ def toy(tmp_path_factory):
     for student in list(subs.iterdir()):
         if student.name not in STUDENTS:
             shutil.rmtree(student)
+    (root / "canvas_map.csv").write_text(
+        "Student,SIS Login ID,Section,poolcourse\n"
+        "C,c1,A,correct\nP,p1,A,partial_strides\nB,b1,B,blank\nX,x1,B,absent\n"
+    )
     local = grade(
         subs, course=course, jobs=2, out=root / "local", db_url=f"sqlite:///{root / 'local.db'}",
-        progress=False,
+        progress=False, canvas_ids=root / "canvas_map.csv",
     )  # fmt: skip
     assert local.ok and len(local.graded) == 6
     return {"root": root, "course": course, "subs": subs, "local": local}
+
+
+@pytest.mark.slow
+def test_grade_writes_the_canvas_import_csv(toy):
+    assert toy["local"].canvas == toy["root"] / "local" / "canvas.csv"
+    assert toy["local"].canvas.read_text().splitlines() == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,toy_pooling,toy_shapes",
+        "    Points Possible,,,,,7,3",
+        "C,,,c1,A,5,3",  # test_grading.EXPECTED (the 2 hand-graded points not yet given)
+        "P,,,p1,A,1,3",
+        "B,,,b1,B,0,0",
+        "X,,,x1,B,,",
+    ]
 
 
 def _same_outputs(a: Path, b: Path) -> None:
@@ -145,7 +163,7 @@ def _same_outputs(a: Path, b: Path) -> None:
 @pytest.mark.slow
 def test_local_cluster_grades_exactly_like_local_workers(toy, tmp_path):
     root = toy["root"]
-    summary = grade(
+    summary = gd.grade(
         toy["subs"], course=toy["course"], jobs=2, out=tmp_path / "out",
         db_url=f"sqlite:///{tmp_path / 'gb.db'}", progress=False, dask="local:2",
     )  # fmt: skip
@@ -160,7 +178,7 @@ def test_local_cluster_grades_exactly_like_local_workers(toy, tmp_path):
     assert (tmp_path / "out/grades.csv").read_text() == (root / "local/grades.csv").read_text()
 
     # resuming: nothing left to do, the gradebook unchanged
-    again = grade(
+    again = gd.grade(
         toy["subs"], course=toy["course"], jobs=2, out=tmp_path / "out",
         db_url=summary.db_url, progress=False, dask="local:1",
     )  # fmt: skip
@@ -282,7 +300,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_nothing_is_touched(
     with pytest.raises(
         gd.DaskError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1"
     ):
-        grade(
+        gd.grade(
             toy["subs"], course=toy["course"], out=out, db_url=f"sqlite:///{tmp_path / 'gb.db'}",
             progress=False, force=True, dask=address,
         )  # fmt: skip
