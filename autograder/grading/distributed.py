@@ -6,10 +6,10 @@ own. With ``--dask`` the same happens on a Dask worker (the Dask project's
 ``distributed`` scheduler, the optional extra ``poolcourse[dask]``):
 
 * what a worker needs travels with the task: the submission's bytes (its
-  notebooks and the other files of its folder), and once per worker the
-  course's bytes (each assignment's source and release folders, the template
-  gradebook, scattered to every worker). Workers need no shared filesystem,
-  only the same installed grader (checked before anything is graded);
+  notebooks and the other files of its folder) and its assignment's (the
+  source and release folders, the template gradebook). Workers need no shared
+  filesystem, only the same installed grader (checked before anything is
+  graded);
 * on the worker, :func:`_grade_remote` writes them to a ``poolcourse-grade-*``
   scratch folder and runs the local machinery on them unchanged
   (:func:`pipeline._run_workers` with one job: a process of its own, the
@@ -222,12 +222,9 @@ class DaskCluster:
         per_host = self.threads_per_host
         slots = max(1, sum(per_host.values()))
         course = {aid: _pack_course(job) for aid, job in _first_job_per_assignment(todo)}
-        # one copy per worker, each under a key of its own (a scattered dict's keys would be
-        # the dict's keys: wrapped in a list)
-        shared = {
-            aid: client.scatter([bundle], broadcast=True, hash=False)[0]
-            for aid, bundle in course.items()
-        }
+        # Each task carries its assignment's files (~0.5 MB): data scattered once to every
+        # worker is not safe here, the scheduler drops extra replicas and a worker that
+        # dies with the last one would take every task of that assignment with it.
         futures = distributed.as_completed()
         jobs_of = {}
 
@@ -236,7 +233,7 @@ class DaskCluster:
             future = client.submit(
                 _grade_remote,
                 {**_pack_submission(job), "threads_per_host": per_host},
-                shared[job["assignment"]],
+                course[job["assignment"]],
                 timeout,
                 key=f"grade-{job['student']}-{job['assignment']}-{uuid.uuid4().hex[:8]}",
                 pure=False,

@@ -25,7 +25,6 @@ from autograder.course.samples import build_samples
 from autograder.grading import distributed as gd
 from autograder.grading.pipeline import grade
 
-
 STUDENTS = ("correct", "partial_strides", "blank")
 BIN = Path(sys.executable).parent
 
@@ -273,18 +272,19 @@ def test_a_worker_without_the_grader_is_refused_and_nothing_is_touched(toy, sche
     procs.append(_worker(address, "bare", logs / "bare.log", {"PYTHONPATH": str(hide)}))
     with _client(address) as client:
         client.wait_for_workers(1, timeout=180)
-    out = tmp_path / "out"
+    kept = tmp_path / "kept"  # a finished run's gradebook and output
+    out = kept / "out"
     shutil.copytree(toy["root"] / "local", out)
-    shutil.copyfile(toy["root"] / "local.db", tmp_path / "gb.db")
-    before = tree_digest(tmp_path)
+    shutil.copyfile(toy["root"] / "local.db", kept / "gb.db")
+    before = tree_digest(kept)
     proc = run_cli(
         "grade", str(toy["subs"]), "--course", str(toy["course"].root), "--dask", address,
-        "--db", f"sqlite:///{tmp_path / 'gb.db'}", "--out", str(out), "--force", "-q",
+        "--db", f"sqlite:///{kept / 'gb.db'}", "--out", str(out), "--force", "-q",
     )  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "cannot import the grader" in proc.stderr
     assert "ModuleNotFoundError" in proc.stderr and "nothing was graded" in proc.stderr
-    assert tree_digest(tmp_path) == before  # gradebook, records, feedback untouched
+    assert tree_digest(kept) == before  # gradebook, records, feedback untouched
 
 
 @pytest.mark.slow
