@@ -305,3 +305,14 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_nothing_is_touched(
             progress=False, force=True, dask=address,
         )  # fmt: skip
     assert tree_digest(tmp_path) == before
+
+
+def test_cli_refuses_a_bad_address_before_anything(tmp_path, capsys):
+    from autograder.cli import main
+
+    code = main(
+        ["grade", str(tmp_path / "subs"), "--dask", "10.0.0.5:8786", "--out", str(tmp_path)]
+    )
+    assert code == 2
+    assert "Received: --dask=10.0.0.5:8786" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
