@@ -15,7 +15,7 @@ help:
 	@echo "make demo      - tour / grading demo (creates .venv on first use)"
 	@echo "make test      - ruff + the whole test suite"
 	@echo "make test-fast - the suite without tests marked slow"
-	@echo "make lab       - open the course in JupyterLab (nbgrader toolbar included)"
+	@echo "make lab       - open the course in JupyterLab (nbgrader toolbar, formgrader)"
 	@echo "make generate  - regenerate notebooks/ from solutions/"
 	@echo "make validate  - solutions pass all their tests, student notebooks pass none"
 	@echo "make bench     - benchmarks (pooling_ref vs Keras, grading throughput)"
@@ -47,8 +47,12 @@ test: lint
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
+# COURSE=DIR opens another course folder (e.g. the demo's). nbgrader's formgrader
+# runs .venv/bin/alembic when it creates the gradebook: .venv/bin goes first on PATH.
+COURSE ?= .
+BIN    := $(abspath $(VENV))/bin
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=. $(ROOT_FLAG)
+	cd $(COURSE) && PATH="$(BIN):$$PATH" $(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG)
 
 generate: $(STAMP)
 	$(PY) -m autograder generate

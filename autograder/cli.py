@@ -1,4 +1,4 @@
-"""The command line: ``python -m autograder {generate,validate,grade,demo,...}``.
+"""The command line: ``python -m autograder {generate,validate,grade,report,demo,...}``.
 
 Examples
 --------
@@ -11,6 +11,7 @@ Examples
     python -m autograder grade lms_export/ --db postgresql://grader@db/poolcourse
     python -m autograder grade submitted/ --dask tcp://10.0.0.5:8786   # on a Dask cluster
     python -m autograder gradescope out/poolcourse.zip   # a Gradescope autograder bundle
+    python -m autograder report --db postgresql://grader@db/poolcourse --out grading-output
     python -m autograder demo                # a throw-away course, graded end to end
     python -m autograder generate --graded   # for a graded class: no solutions in the package
     python -m autograder setup-cell          # (re)insert each source notebook's set-up cell
@@ -30,6 +31,7 @@ import time
 from pathlib import Path
 
 from .course.assignments import REPO_ROOT, Course, ensure_bin_on_path
+from .insight.similarity import THRESHOLD
 from .sandbox.kernels import Limits
 from .selfstudy import SelfStudyError
 
@@ -54,6 +56,14 @@ def _positive(option: str):
 
 
 _jobs = _positive("--jobs")
+
+
+def _share(value: str) -> float:
+    """An argparse type: a number in (0, 1] (look-alike threshold)."""
+    number = float(value)
+    if not 0 < number <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1]. Received: --threshold={value}")
+    return number
 
 
 def cmd_generate(args) -> int:
@@ -142,7 +152,7 @@ def cmd_grade(args) -> int:
         memory_mb=args.memory_mb,
         max_output_chars=args.max_output,
     )
-    summary = grade(
+    summary = grade(  # NoSandboxError (a RuntimeError): main prints it, exit code 2
         args.submissions,
         course=course,
         jobs=args.jobs,
@@ -154,6 +164,7 @@ def cmd_grade(args) -> int:
         fork_kernels=not args.no_fork_kernels,
         canvas_ids=args.canvas_ids,
         canvas_id_column=args.canvas_id_column,
+        unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
     print(summary.text())
     return 0 if summary.ok else 1
@@ -164,6 +175,32 @@ def cmd_gradescope(args) -> int:
 
     path = build_bundle(args.out, course=_course(args), assignment=args.assignment)
     print(f"gradescope: {path} (upload it as the assignment's autograder; see docs/cluster.md)")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .insight import build_report
+
+    root = Path(args.course).resolve()
+    db_url = args.db or f"sqlite:///{root / 'gradebook.db'}"
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///") :]).is_file():
+        raise FileNotFoundError(
+            f"no gradebook there (grade a class first). Received: --db={db_url}"
+        )
+    # the same folders `grade` writes: --out holds everything, else the course's own folders
+    out = Path(args.out) if args.out else root / "grading-output"
+    autograded = out / "autograded" if args.out else root / "autograded"
+    report = build_report(
+        db_url,
+        out,
+        assignments=args.assignments or None,
+        dest=args.dest,
+        threshold=args.threshold,
+        autograded=autograded,
+    )
+    if not report.notebooks:
+        print(f"report: no graded submissions in {db_url}")
+    print(report.text())
     return 0
 
 
@@ -181,8 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m autograder",
         description=(
             "Instructor tools for the poolcourse nbgrader course: generate the student "
-            "notebooks, validate them, grade a class in parallel, run a demo. Learners: "
-            "`notebooks DIR` copies a fresh set to work in, `progress` shows your self-checks."
+            "notebooks, validate them, grade a class in parallel, report on a graded class, "
+            "run a demo. Learners: `notebooks DIR` copies a fresh set to work in, `progress` "
+            "shows your self-checks."
         ),
         epilog="Run `python -m autograder <command> --help` for a command's options.",
     )
@@ -256,7 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Autograde SUBMISSIONS with nbgrader's autograde machinery (locked and test "
         "cells restored from the gradebook, hidden tests put back), N submissions at "
         "once, each in its own process and scratch folder. Grades go to nbgrader's "
-        "gradebook; grades.csv, HTML feedback and a score-distribution plot go to --out. "
+        "gradebook, autograded notebooks and HTML feedback to the course's autograded/ and "
+        "feedback/ (for the formgrader), grades.csv and a score-distribution plot to "
+        "<course>/grading-output (or all of it to --out). "
         "Re-running grades only what is missing; submissions are never modified. "
         "Learner code runs in a sandboxed kernel with time, memory and output limits; "
         "broken notebooks are repaired or rejected, implementation exercises re-checked "
@@ -283,16 +323,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         default=None,
         help=(
-            "gradebook as an SQLAlchemy URL, e.g. postgresql://user@host/poolcourse "
-            "(default: sqlite:///<course>/gradebook.db)"
+            "gradebook as an SQLAlchemy URL, e.g. postgresql://user:password@host/poolcourse "
+            "(needs pip install 'poolcourse[postgres]'; the password is never printed). "
+            "Default: the course's CourseDirectory.db_url, else sqlite:///<course>/gradebook.db"
         ),
     )
     p.add_argument(
         "--out",
         metavar="DIR",
         default=None,
-        help="where grades.csv, feedback/, autograded/ and the plot go "
-        "(default: <course>/grading-output)",
+        help="where grades.csv, the plot, anomalies.csv and the per-submission records go "
+        "(default: <course>/grading-output, with the autograded notebooks and feedback in "
+        "the course's autograded/ and feedback/, where nbgrader's formgrader and "
+        "release_feedback look); with --out, those go to DIR/autograded and DIR/feedback",
     )
     p.add_argument(
         "--force", action="store_true", help="regrade everything, not only what is missing"
@@ -327,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start every kernel afresh instead of forking it from a process that has "
         "imported TensorFlow once (slower; the same scores)",
     )
+    p.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="grade even when the OS sandbox (bubblewrap) is not usable here: learner code "
+        "then runs as your user behind a Python audit hook only (NOT a security boundary)",
+    )
     limits = Limits()
     for option, metavar, default, what in [
         ("--cell-timeout", "S", limits.cell_timeout, "seconds one cell may run; it then gets 0"),
@@ -360,6 +409,43 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="grade every submission as this assignment, whatever the notebook's file name "
         "(one Gradescope assignment per notebook; default: told by the notebook's name)",
+    )
+
+    p = add(
+        "report",
+        "class insight of a graded class: common mistakes, item analysis, look-alikes",
+        cmd_report,
+        "Read the gradebook and the autograded notebooks of a class graded earlier (grade "
+        "writes this report too) and write <out>/insight/: report.html (one self-contained "
+        "page), mistakes.csv (learners per named mistake, failing case group and unexplained "
+        "failure), items.csv and plots (per graded cell: mean, full/partial/zero shares, "
+        "discrimination, cells nobody or everybody passes), look_alikes.csv (pairs of "
+        "learners whose implementation cells are alike once names, whitespace and comments "
+        "are normalised; the starter code left out; a flag for the instructor, never a "
+        "penalty). No learner code runs.",
+    )
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all graded")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="the gradebook, an SQLAlchemy URL (default: sqlite:///<course>/gradebook.db)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="grade's --out folder, holding autograded/ (default: <course>/grading-output)",
+    )
+    p.add_argument(
+        "--dest", metavar="DIR", default=None, help="where the report goes (default: <out>/insight)"
+    )
+    p.add_argument(
+        "--threshold",
+        type=_share,
+        default=THRESHOLD,
+        metavar="X",
+        help=f"flag look-alike pairs from this similarity on, 0 < X <= 1 (default: {THRESHOLD})",
     )
 
     p = add(
@@ -403,6 +489,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _without_password(text: str, args) -> str:
+    """``text`` with the password of ``--db`` (if any) replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    db = getattr(args, "db", None)
+    if not db:
+        return text
+    try:
+        password = make_url(db).password
+    except Exception:
+        password = None
+    from .grading.pipeline import mask_password
+
+    text = text.replace(db, mask_password(db))
+    return text.replace(password, "***") if password else text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m autograder`` and ``poolcourse-grade``."""
     ensure_bin_on_path()
@@ -410,7 +513,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError, RuntimeError, SelfStudyError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_without_password(str(err), args)}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        if not type(err).__module__.startswith("sqlalchemy"):
+            raise
+        # the gradebook's database refused (unreachable, wrong password, ...)
+        print(f"error: gradebook: {_without_password(str(err), args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: re-run the same command to continue where it stopped", file=sys.stderr)

@@ -20,6 +20,16 @@ c.CourseDirectory.course_id = "poolcourse"
 c.CourseDirectory.root = str(COURSE_ROOT)
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
+# `python -m autograder grade` writes autograded/<student>/<assignment>/ and
+# feedback/<student>/<assignment>/ here, where the formgrader and
+# `nbgrader release_feedback` look (nbgrader's default folder names).
+
+# nbgrader's exchange: release_assignment -> fetch_assignment -> submit -> collect,
+# release_feedback -> fetch_feedback all pass through this folder (created by the
+# first release). One machine: <course>/exchange; on a shared server set it to a
+# folder every student can write to (nbgrader's default is /srv/nbgrader/exchange).
+# Students point their own nbgrader_config.py at the same folder (README).
+c.Exchange.root = str(COURSE_ROOT / "exchange")
 
 # What a blank solution cell holds in the student version.
 c.ClearSolutions.code_stub = {

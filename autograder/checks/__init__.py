@@ -79,6 +79,7 @@ from ._expected import (
 from ._geometry import check_pool_geometry, check_receptive_field
 from ._guard import run_guarded
 from ._hints import hint_text, known_mistakes, shape_mistakes
+from ._network import check_softmax_cross_entropy
 from ._score import Score
 from ._table import check_cases, expect
 
@@ -101,6 +102,7 @@ __all__ = [
     "check_pool_geometry",
     "check_receptive_field",
     "check_shape_answer",
+    "check_softmax_cross_entropy",
     "check_upsampling1d",
     "check_upsampling1d_backward",
     "expect",

@@ -108,13 +108,32 @@ def write_course_config(root: Path) -> Path:
     """Write ``root/nbgrader_config.py`` so plain ``nbgrader`` commands work in ``root``.
 
     The file loads this package's course configuration and moves the course
-    root to ``root`` (used by the demo, the benchmark and the tests that run
-    plain ``nbgrader autograde``).
+    root and the exchange (``root/exchange``) to ``root`` (used by the demo, the
+    benchmark and the tests that run plain ``nbgrader`` commands).
     """
-    path = Path(root) / "nbgrader_config.py"
+    root = Path(root).resolve()
+    path = root / "nbgrader_config.py"
     path.write_text(
         f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(Path(root).resolve())!r}  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(root)!r}  # noqa: F821\n"
+        f"c.Exchange.root = {str(root / 'exchange')!r}  # noqa: F821\n"
+    )
+    return path
+
+
+def write_student_config(folder: Path | str, exchange: Path | str) -> Path:
+    """Write a student's ``folder/nbgrader_config.py`` for the course's exchange.
+
+    With it, ``nbgrader fetch_assignment``, ``submit`` and ``fetch_feedback``
+    run in ``folder`` (and JupyterLab's Assignment List started there) find the
+    course's assignments in ``exchange`` (the instructor's ``Exchange.root``).
+    """
+    path = Path(folder) / "nbgrader_config.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.Exchange.root = {str(Path(exchange).resolve())!r}\n"
     )
     return path
 

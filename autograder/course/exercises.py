@@ -2,12 +2,14 @@
 
 :func:`exercise_table` parses ``solutions/<id>/<id>.ipynb`` into a small table: for every
 exercise its name (the solution cell's ``grade_id``), the test cell's ``grade_id`` and
-points, the learner names it defines, and the ``check_<op>(fn, groups=[...], points=...)``
-calls of its test cell (hidden ones included, as group names and points only: no hidden
-test code goes into the table). :func:`reveal_table` extracts what a self-learner may ask
-to see (the worked solution, the model answer with its rubric, an outline of the solution)
-and exists only in the self-study edition: a course built for a graded class
-(``python -m autograder generate --graded``) ships none of it.
+points, the learner names it defines, and the parts of its test cell's ``Score``
+(``score.add(check_<op>, fn, groups=[...], points=w)`` and the like, hidden ones included,
+as check names, group names and weights only: no hidden test code goes into the table),
+with the visible test code (what the student notebook shows) the self-check reruns.
+:func:`reveal_table` extracts what a self-learner may ask to see (the worked solution, the
+model answer with its rubric, an outline of the solution) and exists only in the self-study
+edition: a course built for a graded class (``python -m autograder generate --graded``)
+ships none of it.
 
 Both are written by :func:`write_selfstudy_data` into ``autograder/selfstudy/data/`` of the
 course tree (the package data of :mod:`autograder.selfstudy`); nothing here is copied by
@@ -28,12 +30,14 @@ DATA_DIR = Path("autograder", "selfstudy", "data")
 TABLE_FILE = "exercises.json"
 REVEAL_FILE = "reveal.json"
 
-#: Checks that compare an answer rather than run a learner function.
-ANSWER_CHECKS = ("check_shape_answer", "check_array_answer")
+#: Checks of ``autograder.checks`` that take a value or a table written in the test cell,
+#: not a learner function with named case groups from the package.
+VALUE_CHECKS = ("check_cases", "check_answer_format", "check_shape_answer", "check_array_answer")
 
 _HIDDEN = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M
 )
+_MARK_SCHEME = re.compile(r"### BEGIN MARK SCHEME\n(.*?)### END MARK SCHEME", re.S)
 _SOLUTION = re.compile(
     r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M
 )
@@ -59,47 +63,102 @@ def _literal(node: ast.AST, what: str, where: str):
         ) from None
 
 
-def _check_calls(source: str, where: str) -> list[dict]:
-    """Every ``check_<op>(fn, groups=..., points=...)`` call in a test cell, in order.
+def _call_name(node: ast.AST) -> str:
+    if not isinstance(node, ast.Call):
+        return ""
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
 
-    Each call becomes its check, the learner function it is given, its groups (None: all),
-    its points and whether it sits in the cell's hidden tests.
+
+def _score_parts(source: str, where: str) -> tuple[list[dict], str | None]:
+    """The parts of a test cell's ``Score``, in order, and what of it the learner may rerun.
+
+    Every ``score.add(check_<op>, first, ..., points=w)`` and ``score.add_points(...,
+    out_of=w)`` is one part: its check (``<op>``; ``points`` for ``add_points``), the name
+    of its first argument when it is a plain name (the learner's function or answer), its
+    groups (None: all), its weight, whether it is hidden and how the self-check runs it
+    (``runner``): ``check`` (a check of the package with named case groups, on the
+    learner's function: rerun on fresh random cases, hidden groups included), ``visible``
+    (a visible part of another kind: rerun by running the visible test code) or None
+    (a hidden part of another kind: decided only at hand-in). Hidden parts carry no code.
+
+    Returns
+    -------
+    (parts, visible_code)
+        ``visible_code``: the visible test code (what the student notebook shows) without
+        the ``check`` parts and the final ``score.total()``, when a visible part needs it;
+        run after it, ``score`` holds the visible parts' points.
     """
-    calls = []
     hidden = [
         (source.count("\n", 0, m.start()) + 1, source.count("\n", 0, m.end()) + 1)
         for m in _HIDDEN.finditer(source)
     ]
+    parts = []
     tree = ast.parse(_MAGIC.sub("", source))
+    local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Store)}  # fmt: skip
+    # the Score objects of the cell (score = Score(points=N)): their add calls are the parts
+    scores = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+              and _call_name(n.value) == "Score" for t in n.targets
+              if isinstance(t, ast.Name)}  # fmt: skip
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if not name.startswith("check_") or name in ANSWER_CHECKS:
+        method = node.func.attr
+        receiver = node.func.value
+        if method not in ("add", "add_points") or getattr(receiver, "id", None) not in scores:
             continue
-        if not node.args or not isinstance(node.args[0], ast.Name):
-            raise ExerciseTableError(
-                f"{where}: {name}(...) must name the learner's function as its first "
-                f"argument. Received: {ast.unparse(node)}"
-            )
         kwargs = {k.arg: k.value for k in node.keywords if k.arg}
+        first = node.args[0] if node.args else None
+        if method == "add_points":
+            check, subject, weight = "points", None, kwargs.get("out_of")
+        else:
+            check = ast.unparse(first) if first is not None else ""
+            subject = node.args[1] if len(node.args) > 1 else None
+            weight = kwargs.get("points")
+            if not check.startswith("check_"):
+                raise ExerciseTableError(
+                    f"{where}: score.add(...) must name a check of autograder.checks first. "
+                    f"Received: {ast.unparse(node)}"
+                )
+        if weight is None:
+            raise ExerciseTableError(
+                f"{where}: every part of a Score needs its weight. Received: {ast.unparse(node)}"
+            )
+        is_hidden = any(a <= node.lineno <= b for a, b in hidden)
         groups = _literal(kwargs["groups"], "groups", where) if "groups" in kwargs else None
         if isinstance(groups, str):
             groups = [groups]
-        points = _literal(kwargs["points"], "points", where) if "points" in kwargs else None
-        calls.append(
+        # the learner's function or answer; a name the cell assigns itself is none of those
+        function = subject.id if isinstance(subject, ast.Name) else None
+        function = None if function in local else function
+        runs_check = check != "points" and check not in VALUE_CHECKS and function is not None
+        runner = "check" if runs_check else (None if is_hidden else "visible")
+        parts.append(
             {
-                "check": name.removeprefix("check_"),
-                "function": node.args[0].id,
+                "check": check.removeprefix("check_"),
+                "function": function,
                 "groups": None if groups is None else list(groups),
-                "points": points,
-                "hidden": any(a <= node.lineno <= b for a, b in hidden),
+                "points": _literal(weight, "points", where),
+                "hidden": is_hidden,
+                "runner": runner,
                 "line": node.lineno,
+                "end": node.end_lineno,
             }
         )
-    calls.sort(key=lambda c: c.pop("line"))
-    return calls
+    parts.sort(key=lambda c: c["line"])
+    visible_code = None
+    if any(p["runner"] == "visible" for p in parts):
+        drop = {n for p in parts if p["runner"] == "check" for n in range(p["line"], p["end"] + 1)}
+        lines = _MAGIC.sub("", source).splitlines()
+        for node in ast.parse(_MAGIC.sub("", source)).body:  # the final score.total()
+            if isinstance(node, ast.Expr) and _call_name(node.value) == "total":
+                drop |= set(range(node.lineno, node.end_lineno + 1))
+        kept = [ln for i, ln in enumerate(lines, 1) if i not in drop]
+        visible_code = _HIDDEN.sub("", "\n".join(kept) + "\n").strip() + "\n"
+    for part in parts:
+        del part["line"], part["end"]
+    return parts, visible_code
 
 
 def _defined_names(source: str) -> list[str]:
@@ -167,9 +226,10 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
     -------
     (exercises, reveal)
         ``exercises``: one dict per exercise, in notebook order, with ``name``, ``kind``
-        (``check``: its test cell calls ``check_<op>`` batteries; ``test``: other automatic
+        (``check``: its test cell adds up a ``Score`` of parts; ``test``: other automatic
         tests; ``written``: graded by hand), ``title``, ``section``, ``statement``, ``test``,
-        ``points``, ``defines``, ``checks``, ``visible_messages`` and ``test_doc``.
+        ``points``, ``defines``, ``checks`` (the Score's parts, see :func:`_score_parts`),
+        ``visible_code``, ``visible_messages`` and ``test_doc``.
         ``reveal``: exercise name -> ``solution`` (the source cell), ``outline`` and, for
         written ones, ``model_answer`` (model answer and rubric).
     """
@@ -180,6 +240,7 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
     section = title = None
     statement = ""
     pending: dict | None = None
+    written = None  # the written exercise whose rubric (a mark-scheme task cell) may follow
     for cell in nb.cells:
         meta = _nbgrader(cell)
         source = cell.source
@@ -201,12 +262,20 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
                     "points": meta.get("points"),
                     "defines": [],
                     "checks": [],
+                    "visible_code": None,
                     "visible_messages": [],
                     "test_doc": "",
                 }
             )
             reveal[meta["grade_id"]] = {"model_answer": source.strip()}
+            written = meta["grade_id"]
             pending = None
+        elif meta.get("task") and written in reveal:
+            # the written answer's rubric: an nbgrader mark scheme in the task cell after it
+            scheme = _MARK_SCHEME.search(source)
+            if scheme:
+                reveal[written]["model_answer"] += "\n\n" + scheme.group(1).strip()
+            written = None
         elif meta.get("solution") and not meta.get("grade"):
             if pending is not None:
                 raise ExerciseTableError(f"{where}: solution cell with no test cell after it")
@@ -221,9 +290,10 @@ def read_notebook(path: Path | str) -> tuple[list[dict], dict]:
             if pending is None:
                 raise ExerciseTableError(f"{where}: test cell with no solution cell before it")
             visible = _HIDDEN.sub("", source)
-            checks = _check_calls(source, where)
+            checks, visible_code = _score_parts(source, where)
             pending.update(
                 kind="check" if checks else "test",
+                visible_code=visible_code,
                 test=meta["grade_id"],
                 points=meta.get("points"),
                 checks=checks,

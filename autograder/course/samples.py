@@ -21,8 +21,9 @@ The bundled students (:data:`STUDENTS`):
 ``partial_strides`` / ``partial_padding``
     right answers, but functions with typical mistakes (``strides=None`` taken
     as 1, dilation ignored, one gradient kept per upsampled block, keepdims
-    ignored / 'same' padding all on the right, padded zeros counted in the
-    average, the mask ignored, every tied maximum given the gradient).
+    ignored, the cross-entropy gradient not divided by the batch / 'same' padding
+    all on the right, padded zeros counted in the average, the mask ignored,
+    every tied maximum given the gradient, softmax without the max-shift).
 ``partial_unanswered``
     the functions right, the predict-the-shape/value answers left blank.
 
@@ -79,26 +80,29 @@ STUDENTS = (
     Student(
         "partial_strides",
         "strides=None taken as 1, dilation ignored, keepdims ignored, "
-        "one gradient kept per upsampled block",
+        "one gradient kept per upsampled block, "
+        "the cross-entropy gradient not divided by the batch",
         mistakes={
             "max_pool1d": "strides_one",
             "average_pool1d": "strides_one",
             "conv1d": "no_dilation",
             "global_max_pool1d": "no_keepdims",
             "upsampling1d_backward": "keep_one",
+            "softmax_cross_entropy": "sum_gradient",
         },
         written_answer="Pooling makes the sequence shorter.",
     ),
     Student(
         "partial_padding",
         "'same' padding all on the right, padded zeros averaged, mask ignored, "
-        "every tied maximum given the gradient",
+        "every tied maximum given the gradient, softmax without the max-shift",
         mistakes={
             "max_pool1d": "right_pad",
             "conv1d": "right_pad",
             "average_pool1d": "count_padding",
             "global_average_pool1d": "ignore_mask",
             "max_pool1d_backward": "all_ties",
+            "softmax_cross_entropy": "no_shift",
         },
         written_answer="Because of the padding.",
     ),

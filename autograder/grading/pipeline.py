@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -97,7 +98,7 @@ class Submission:
             files += [
                 (str(p.relative_to(folder)), p)
                 for p in sorted(folder.rglob("*"))
-                if p.is_file() and p.name not in names and ".ipynb_checkpoints" not in p.parts
+                if _regular_file(p) and p.name not in names and ".ipynb_checkpoints" not in p.parts
             ]
         for name, path in sorted(files):
             h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -125,6 +126,42 @@ def _read_timestamp(folder: Path) -> str | None:
     return None
 
 
+def _regular_file(path: Path) -> bool:
+    """A regular file itself (not a symlink, folder, FIFO, socket or device); never blocks."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _odd_entry(path: Path, *, folder: bool) -> str | None:
+    """What is wrong with an entry that should be a folder (or a regular file); None if fine.
+
+    Only ``lstat``: a symlink is never followed, a FIFO never opened.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except OSError as err:
+        return f"cannot be read ({err.strerror})"
+    if stat.S_ISLNK(mode):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"is a symbolic link (to {target}), not followed"
+    if folder:
+        return None if stat.S_ISDIR(mode) else "is not a folder"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")]  # fmt: skip
+    return "is " + next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _rejected_entry(path: Path, why: str, student: str = "?", assignment: str = "?") -> Anomaly:
+    return Anomaly(student, assignment, "rejected", f"{path}: {why}; not graded")
+
+
 def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission], list[Anomaly]]:
     """Submissions under ``path``, in either layout, and files that could not be used.
 
@@ -140,7 +177,11 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
     -------
     (list of Submission, list of Anomaly)
         Sorted by (student, assignment). Unknown assignments, unmatched file
-        names and unusable student ids are anomalies, never errors.
+        names and unusable student ids are anomalies, never errors. So are
+        entries that are not what they are named like: symbolic links (dangling
+        or not: never followed, so an instructor's file is never graded),
+        folders named like notebooks, FIFOs, sockets and devices (never opened,
+        so nothing blocks); the rest of the class is graded.
     """
     root = Path(path).resolve()
     if not root.is_dir():
@@ -158,6 +199,10 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
         )
         grouped: dict[tuple[str, str], dict[str, str]] = {}
         for file in flat_files:
+            why = _odd_entry(file, folder=False)
+            if why:
+                anomalies.append(_rejected_entry(file, why))
+                continue
             match = next(((nb, a) for nb, a in by_name if file.stem.endswith("_" + nb)), None)
             if match is None:
                 anomalies.append(
@@ -176,8 +221,18 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
         for (student, aid), nbs in sorted(grouped.items()):
             subs.append(Submission(student, aid, tuple(sorted(nbs.items()))))
     else:
-        for student_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-            for adir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+        for student_dir in sorted(root.iterdir()):
+            why = _odd_entry(student_dir, folder=True)
+            if why:
+                if why != "is not a folder":  # stray regular files are ignored, as before
+                    anomalies.append(_rejected_entry(student_dir, why, student_dir.name))
+                continue
+            for adir in sorted(student_dir.iterdir()):
+                why = _odd_entry(adir, folder=True)
+                if why:
+                    if why != "is not a folder":
+                        anomalies.append(_rejected_entry(adir, why, student_dir.name, adir.name))
+                    continue
                 if adir.name not in known:
                     anomalies.append(
                         Anomaly(
@@ -188,11 +243,13 @@ def find_submissions(path: Path | str, course: Course) -> tuple[list[Submission]
                         )
                     )
                     continue
-                nbs = {
-                    p.stem: str(p)
-                    for p in sorted(adir.glob("*.ipynb"))
-                    if p.stem in known[adir.name]
-                }
+                nbs = {}
+                for p in sorted(adir.glob("*.ipynb")):
+                    why = _odd_entry(p, folder=False)
+                    if why:
+                        anomalies.append(_rejected_entry(p, why, student_dir.name, adir.name))
+                    elif p.stem in known[adir.name]:
+                        nbs[p.stem] = str(p)
                 if not nbs:
                     anomalies.append(
                         Anomaly(
@@ -258,6 +315,23 @@ def _place(src: Path, dest: Path) -> None:
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     shutil.copyfile(src, tmp)
     os.replace(tmp, dest)
+
+
+def _place_folder(src: Path, dest: Path) -> None:
+    """Copy the files of nbgrader's folder ``src`` into ``dest``, each atomically.
+
+    Files of ``dest`` that ``src`` does not have are removed (a regraded
+    submission leaves no stale notebook behind).
+    """
+    if not src.is_dir():
+        return
+    files = {p.relative_to(src) for p in src.rglob("*") if p.is_file()}
+    if dest.is_dir():
+        for old in [p for p in dest.rglob("*") if p.is_file()]:
+            if old.relative_to(dest) not in files:
+                old.unlink()
+    for rel in sorted(files):
+        _place(src / rel, dest / rel)
 
 
 # --------------------------------------------------------------------------- the worker
@@ -335,20 +409,21 @@ def _log_anomalies(log: str) -> list[dict]:
 
 
 def _read_private_gradebook(db_url: str, assignment: str, student: str) -> dict:
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, TaskCell
 
     with Gradebook(db_url, COURSE_ID) as gb:
         sub = gb.find_submission(assignment, student)
         notebooks = {}
         for nb in sub.notebooks:
             notebooks[nb.name] = {
-                "grades": {
+                "grades": {  # autograde never scores task cells (the rubrics): left out
                     g.name: {
                         "auto_score": g.auto_score,
                         "max_score": g.max_score,
                         "needs_manual_grade": g.needs_manual_grade,
                     }
                     for g in nb.grades
+                    if not isinstance(g.cell, TaskCell)
                 },
                 "comments": {c.name: c.auto_comment for c in nb.comments},
                 "late_submission_penalty": nb.late_submission_penalty,
@@ -359,6 +434,17 @@ def _read_private_gradebook(db_url: str, assignment: str, student: str) -> dict:
             "timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
             "notebooks": notebooks,
         }
+
+
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """What of a submission's folder is not copied: checkpoints, caches, and anything
+    not a regular file or folder (symlinks are not followed, FIFOs not opened)."""
+    skip = set(shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")(folder, names))
+    for name in names:
+        path = Path(folder) / name
+        if not (_regular_file(path) or _odd_entry(path, folder=True) is None):
+            skip.add(name)
+    return skip
 
 
 def grade_submission(job: dict) -> dict:
@@ -385,7 +471,7 @@ def grade_submission(job: dict) -> dict:
     from . import safeguards
 
     student, aid = job["student"], job["assignment"]
-    out = Path(job["out"])
+    Path(job["out"])
     scratch = Path(tempfile.mkdtemp(prefix="poolcourse-grade-"))
     anomalies: list[dict] = []
     try:
@@ -396,11 +482,7 @@ def grade_submission(job: dict) -> dict:
         )
         submitted = scratch / "submitted" / student / aid
         if job["folder"]:
-            shutil.copytree(
-                job["folder"],
-                submitted,
-                ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
-            )
+            shutil.copytree(job["folder"], submitted, ignore=_not_copied)
         submitted.mkdir(parents=True, exist_ok=True)
         for nb_id, path in job["notebooks"]:
             shutil.copyfile(path, submitted / f"{nb_id}.ipynb")
@@ -452,14 +534,12 @@ def grade_submission(job: dict) -> dict:
             )
         record = {"status": "graded", **_read_private_gradebook(db_url, aid, student)}
         for nb_id in record["notebooks"]:
-            graded = scratch / "autograded" / student / aid / f"{nb_id}.ipynb"
-            html = scratch / "feedback" / student / aid / f"{nb_id}.html"
-            if graded.is_file():
-                _place(graded, out / "autograded" / student / aid / graded.name)
-            else:
+            if not (scratch / "autograded" / student / aid / f"{nb_id}.ipynb").is_file():
                 anomalies.append({"kind": "missing-notebook", "detail": f"{nb_id}: not submitted"})
-            if html.is_file():
-                _place(html, out / "feedback" / student / aid / html.name)
+        # where nbgrader's own tools look: the formgrader (autograded/) and
+        # release_feedback (feedback/, with the submission's timestamp.txt)
+        for step in ("autograded", "feedback"):
+            _place_folder(scratch / step / student / aid, Path(job[step]) / student / aid)
         record["anomalies"] = anomalies
         record["timings"] = timings
         record["log_tail"] = _tail(log, 10)
@@ -501,8 +581,11 @@ def _watch_grader(pid: int) -> None:
 
 def _worker_main(job: dict) -> None:
     """Entry point of a worker process: grade, then write the record atomically."""
+    from ..sandbox import bwrap
+
     die_with_parent()
     os.setpgrp()  # the parent can kill this worker and what it started (the kernel) together
+    bwrap.use(job.get("os_sandbox"))  # what grade found: no probe per submission
     if job.get("grader_pid"):
         _watch_grader(job["grader_pid"])
     record_path = Path(job["record"])
@@ -532,6 +615,145 @@ def _worker_main(job: dict) -> None:
 # --------------------------------------------------------------------------- the gradebook
 
 
+#: The PostgreSQL advisory lock that serialises gradebook writers (any 64-bit number
+#: no other application on the server uses; this one spells "poolcourse gradebook").
+GRADEBOOK_LOCK_KEY = 0x706F6F6C_67726164
+
+
+def mask_password(db_url: str) -> str:
+    """``db_url`` with its password replaced by ``***`` (for output and logs).
+
+    Examples
+    --------
+    >>> mask_password("postgresql://grader:s3cret@db/poolcourse")
+    'postgresql://grader:***@db/poolcourse'
+    >>> mask_password("sqlite:////course/gradebook.db")
+    'sqlite:////course/gradebook.db'
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except (ArgumentError, ValueError, TypeError):
+        return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", str(db_url))
+    return url.render_as_string(hide_password=True) if url.password else str(db_url)
+
+
+def check_db_url(db_url: str) -> None:
+    """Raise ``ValueError`` (password masked) unless ``db_url`` names a usable database.
+
+    A ``postgresql://`` URL needs the driver of the ``postgres`` extra
+    (``pip install 'poolcourse[postgres]'``).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    shown = mask_password(db_url)
+    try:
+        url = make_url(db_url)
+        dialect = url.get_dialect()
+    except (ArgumentError, ValueError):
+        raise ValueError(
+            "the gradebook must be an SQLAlchemy URL such as "
+            f"postgresql://user:password@host/poolcourse. Received: --db={shown}"
+        ) from None
+    except NoSuchModuleError:
+        raise ValueError(f"unknown database {url.drivername!r}. Received: --db={shown}") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as err:
+        extra = (
+            " (pip install 'poolcourse[postgres]')"
+            if url.get_backend_name() == "postgresql"
+            else ""
+        )
+        raise ValueError(
+            f"no driver for {url.drivername}: {err.name or err} is not installed{extra}. "
+            f"Received: --db={shown}"
+        ) from None
+
+
+@contextlib.contextmanager
+def gradebook_lock(db_url: str):
+    """Hold the course gradebook for this process alone (across processes and machines).
+
+    Two ``grade`` runs that start at once on a new gradebook would both create
+    its tables and the assignments' cells (``generate_assignment``) and collide
+    (PostgreSQL: ``ForeignKeyViolation``); with this held around that step, the
+    second finds them made. PostgreSQL: a session advisory lock on a connection
+    of its own; SQLite: ``flock`` on a lock file in the temporary folder named
+    after the gradebook's path; other databases: nothing.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "postgresql":
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": GRADEBOOK_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": GRADEBOOK_LOCK_KEY}
+                    )
+                    conn.commit()
+        finally:
+            engine.dispose()
+    elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        import fcntl
+
+        # a lock file of its own beside nothing of the course's (SQLite is local:
+        # every process sharing this gradebook sees the same temporary folder)
+        key = hashlib.sha256(str(Path(url.database).resolve()).encode()).hexdigest()[:16]
+        lock = Path(tempfile.gettempdir()) / f"poolcourse-gradebook-{key}.lock"
+        with open(lock, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    else:
+        yield
+
+
+def stamp_alembic_version(db_url: str) -> bool:
+    """Give a gradebook without its ``alembic_version`` table the current one.
+
+    A formgrader started without ``alembic`` on ``PATH`` creates the tables,
+    fails to learn the schema version and leaves the table out; nbgrader's
+    ``nbgrader db upgrade`` then cannot tell the schema. The version is read
+    from nbgrader's migration scripts (no ``alembic`` executable needed).
+
+    Returns
+    -------
+    bool
+        Whether the table was added.
+    """
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        names = inspect(engine).get_table_names()
+        if not names or "alembic_version" in names:
+            return False
+        head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+        return True
+    finally:
+        engine.dispose()
+
+
 def _course_gradebook(db_url: str):
     """The course gradebook; nbgrader's SQLAlchemy 2 autoflush warnings silenced."""
     import warnings
@@ -543,28 +765,45 @@ def _course_gradebook(db_url: str):
     return Gradebook(db_url, COURSE_ID)
 
 
-def apply_record(gb, record: dict) -> bool:
+def apply_record(gb, record: dict, *, review: bool = True) -> bool:
     """Copy one record's autograde results into gradebook ``gb`` (one transaction).
 
     Same writes as nbgrader's ``SaveAutoGrades``: ``auto_score`` per grade
     cell, ``needs_manual_grade`` (True if a manual score exists or there is no
     auto score), the "No response." comments, the late penalty. Manual scores
-    are never touched.
+    and manual comments are never touched.
+
+    Parameters
+    ----------
+    gb : nbgrader.api.Gradebook
+    record : dict
+        A worker's record (:func:`grade_submission`).
+    review : bool
+        True for a new or changed submission: like ``SaveAutoGrades``, every
+        cell with a manual score or no auto score is flagged for (re)review.
+        False for a submission graded before (a record applied again, or
+        regraded unchanged with ``--force``): a cell whose auto score did not
+        change keeps the ``needs_manual_grade`` a grader left in the formgrader.
 
     Returns
     -------
     bool
         Whether anything changed.
     """
-    from nbgrader.api import MissingEntry
+    from nbgrader.api import MissingEntry, TaskCell
     from nbgrader.utils import parse_utc
+    from sqlalchemy import text
 
     student, aid = record["student"], record["assignment"]
     changed = False
+    if gb.db.get_bind().dialect.name == "postgresql":
+        # one writer at a time (released at commit): two runs creating the same
+        # student or submission at once would otherwise collide
+        gb.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GRADEBOOK_LOCK_KEY})
     try:
         gb.find_submission(aid, student)
     except MissingEntry:
-        changed = True
+        changed = review = True
     try:
         gb.update_or_create_student(student)
         ts = record.get("timestamp")
@@ -576,6 +815,8 @@ def apply_record(gb, record: dict) -> bool:
             for grade_id, g in nb["grades"].items():
                 grade = gb.find_grade(grade_id, nb_id, aid, student)
                 needs = grade.manual_score is not None or g["auto_score"] is None
+                if not (review or grade.auto_score != g["auto_score"]):
+                    needs = grade.needs_manual_grade  # as the grader left it
                 if grade.auto_score != g["auto_score"] or grade.needs_manual_grade != needs:
                     grade.auto_score = g["auto_score"]
                     grade.needs_manual_grade = needs
@@ -586,6 +827,17 @@ def apply_record(gb, record: dict) -> bool:
                     comment.auto_comment = text
                     changed = True
             snb = gb.find_submission_notebook(nb_id, aid, student)
+            for grade in snb.grades:
+                # a 0-point task cell (a written answer's rubric) has nothing to grade:
+                # scored 0 so that the formgrader does not list it as waiting for a grader
+                if (
+                    isinstance(grade.cell, TaskCell)
+                    and not grade.max_score
+                    and grade.manual_score is None
+                    and (grade.auto_score is None or grade.needs_manual_grade)
+                ):
+                    grade.auto_score, grade.needs_manual_grade = 0.0, False
+                    changed = True
             if snb.late_submission_penalty != nb["late_submission_penalty"]:
                 snb.late_submission_penalty = nb["late_submission_penalty"]
                 changed = True
@@ -605,6 +857,8 @@ class GradeSummary:
 
     out: Path
     db_url: str
+    autograded: Path | None = None  # <course>/autograded, where the formgrader looks
+    feedback: Path | None = None  # <course>/feedback, what `nbgrader release_feedback` sends
     graded: list[str] = field(default_factory=list)  # keys graded in this run
     skipped: list[str] = field(default_factory=list)  # already graded, unchanged
     failed: list[str] = field(default_factory=list)
@@ -615,6 +869,8 @@ class GradeSummary:
     csv: Path | None = None
     plot: Path | None = None
     canvas: Path | None = None  # canvas.csv, when a Canvas id map was given
+    insight: Path | None = None  # the class insight page (autograder.insight)
+    insight_digest: str = ""  # its most common mistakes, flagged cells, look-alike pairs
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -635,18 +891,34 @@ class GradeSummary:
             from .report import anomalies_table
 
             lines += ["", anomalies_table(self.anomalies)]
+        if self.insight_digest:
+            lines += ["", self.insight_digest]
         lines += [
             "",
-            f"gradebook: {self.db_url}",
+            f"gradebook: {mask_password(self.db_url)}",
             f"grades:    {self.csv}",
             f"plot:      {self.plot}",
+            f"feedback:  {self.feedback}/<student>/<assignment>/<notebook>.html",
+            f"autograded: {self.autograded}/<student>/<assignment>/ (the formgrader's)",
+            *([f"insight:   {self.insight}"] if self.insight else []),
             *([f"canvas:    {self.canvas}"] if self.canvas else []),
-            f"feedback:  {self.out / 'feedback'}/<student>/<assignment>/<notebook>.html",
         ]
         return "\n".join(lines)
 
 
 def _default_db_url(course: Course) -> str:
+    """The course's ``CourseDirectory.db_url`` (its nbgrader_config.py, as the formgrader
+    reads it), else ``sqlite:///<course>/gradebook.db``."""
+    config = course.root / "nbgrader_config.py"
+    if config.is_file():
+        from traitlets.config.loader import PyFileConfigLoader
+
+        try:
+            cfg = PyFileConfigLoader(config.name, path=str(course.root)).load_config()
+        except Exception:  # a course config that does not load: nbgrader's default
+            cfg = None
+        if cfg is not None and "db_url" in cfg.CourseDirectory:
+            return str(cfg.CourseDirectory.db_url)
     return f"sqlite:///{course.root / 'gradebook.db'}"
 
 
@@ -683,6 +955,7 @@ def grade(
     executor=None,
     canvas_ids: Path | str | None = None,
     canvas_id_column: str | None = None,
+    unsafe_no_sandbox: bool = False,
 ) -> GradeSummary:
     """Autograde every submission under ``submissions``, ``jobs`` at once.
 
@@ -699,8 +972,11 @@ def grade(
     db_url : str, optional
         The gradebook (any SQLAlchemy URL; default ``sqlite:///<course>/gradebook.db``).
     out : path, optional
-        Records, autograded notebooks, feedback, ``grades.csv``, ``scores.png``
-        (default ``<course>/grading-output``).
+        Records, ``grades.csv``, ``scores.png``, ``anomalies.csv`` (default
+        ``<course>/grading-output``). Autograded notebooks and HTML feedback go
+        to ``<course>/autograded/`` and ``<course>/feedback/`` by default (where
+        nbgrader's formgrader and ``release_feedback`` look), to
+        ``<out>/autograded/`` and ``<out>/feedback/`` when ``out`` is given.
     force : bool
         Regrade submissions that were already graded and have not changed.
     progress : bool
@@ -727,13 +1003,23 @@ def grade(
         Also write ``canvas.csv`` for Canvas' gradebook import, students mapped
         by this CSV (its column ``canvas_id_column`` holds the grader's student
         ids; see :mod:`autograder.grading.canvas`). Read before grading starts.
+    unsafe_no_sandbox : bool
+        Grade without the OS sandbox (:mod:`autograder.sandbox.bwrap`) when it is
+        not usable here: learner code then runs as the grader's user, held back
+        only by the audit hook and rlimits (``docs/grading_hostile.md``).
 
     Returns
     -------
     GradeSummary
+
+    Raises
+    ------
+    NoSandboxError
+        When the OS sandbox is not usable and ``unsafe_no_sandbox`` is not set.
     """
     from . import report, safeguards
 
+    os_sandbox = _os_sandbox(unsafe_no_sandbox)  # first: nothing is done without it
     roster = None
     if canvas_ids:
         from .canvas import read_roster
@@ -743,27 +1029,48 @@ def grade(
     course = course or Course()
     jobs = max(1, jobs or os.cpu_count() or 1)
     db_url = db_url or _default_db_url(course)
+    check_db_url(db_url)
+    with gradebook_lock(db_url):  # a server that refuses (password, host) fails here, early
+        pass
+    # nbgrader's own folders: by default the course's, where the formgrader and
+    # release_feedback look; with an explicit ``out``, everything goes there
+    nbgrader_dir = Path(out).resolve() if out else course.root
     out = Path(out).resolve() if out else course.root / "grading-output"
     out.mkdir(parents=True, exist_ok=True)
     limits = limits or Limits()
-    summary = GradeSummary(out=out, db_url=db_url)
+    summary = GradeSummary(
+        out=out,
+        db_url=db_url,
+        autograded=nbgrader_dir / "autograded",
+        feedback=nbgrader_dir / "feedback",
+    )
+    if not os_sandbox:
+        summary.warnings.append(UNSAFE_WARNING)
     start = time.perf_counter()
 
     subs, summary.anomalies = find_submissions(submissions, course)
-    if subs and executor is None:
-        _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     ids = sorted({s.assignment for s in subs})
     records_dir = out / "records"
+    # a re-run with nothing new to grade starts no worker and no kernel zygote
+    anything_to_grade = any(
+        not _already_graded(read_record(records_dir / s.student / f"{s.assignment}.json"), s)
+        for s in subs
+    ) or (force and bool(subs))
+    if anything_to_grade and executor is None:
+        _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     # what a learner's kernel may not touch, besides every poolcourse-grade* folder
-    sandbox = safeguards.job_fields(limits, _protected_paths(course, submissions, out, db_url))
+    sandbox = safeguards.job_fields(
+        limits,
+        [*_protected_paths(course, submissions, out, db_url), summary.autograded, summary.feedback],
+    )
     most = max((len(course.notebook_ids(a)) for a in ids), default=1)
     submission_timeout = max(submission_timeout, limits.notebook_timeout * most + 600)
 
     with (
         tempfile.TemporaryDirectory(prefix="poolcourse-grade-setup-") as setup,
-        _executor(executor if subs else None) as run_workers,
+        _executor(executor if anything_to_grade else None) as run_workers,
         _kernel_zygote(
-            bool(subs) and fork_kernels and executor is None, jobs, out / "records"
+            anything_to_grade and fork_kernels and executor is None, jobs, out / "records"
         ) as kernels,
     ):
         setup = Path(setup)
@@ -775,7 +1082,9 @@ def grade(
                     source_root, ids, db_url=f"sqlite:///{setup / 'template.db'}"
                 )
                 summary.warnings += _check_release(source_root, course, ids)
-                run_generate_assignment(source_root, ids, db_url=db_url)
+                with gradebook_lock(db_url):
+                    run_generate_assignment(source_root, ids, db_url=db_url)
+                    stamp_alembic_version(db_url)
 
             zygote_socket = kernels.ready() if kernels else None
             todo, done = [], []
@@ -783,12 +1092,7 @@ def grade(
                 record_path = records_dir / sub.student / f"{sub.assignment}.json"
                 fingerprint = sub.fingerprint()
                 record = read_record(record_path)
-                if (
-                    not force
-                    and record
-                    and record.get("status") in ("graded", "rejected")
-                    and record.get("fingerprint") == fingerprint
-                ):
+                if not force and _already_graded(record, sub, fingerprint):
                     done.append(record)
                 else:
                     todo.append(
@@ -799,15 +1103,20 @@ def grade(
                             "folder": sub.folder,
                             "timestamp": sub.timestamp,
                             "fingerprint": fingerprint,
+                            # a changed (or new) submission: its cells need a grader's review
+                            "changed": not record or record.get("fingerprint") != fingerprint,
                             "source": str(course.solutions_dir / sub.assignment),
                             "template_db": str(setup / "template.db"),
                             "release": str(source_root / "release" / sub.assignment),
                             "out": str(out),
+                            "autograded": str(summary.autograded),
+                            "feedback": str(summary.feedback),
                             "record": str(record_path),
                             "jobs": jobs,
                             "grader_pid": os.getpid(),
                             # elsewhere (a Dask worker): whether to fork kernels from its zygote
                             "zygote": zygote_socket if executor is None else fork_kernels,
+                            "os_sandbox": os_sandbox,
                             **sandbox,
                         }
                     )
@@ -815,21 +1124,24 @@ def grade(
             with _course_gradebook(db_url) as gb:
                 for record in done:  # records a killed run wrote but did not apply
                     if record["status"] == "graded":
-                        apply_record(gb, record)
+                        apply_record(gb, record, review=False)
                     summary.anomalies += _anomalies(record)
                 summary.skipped = [f"{r['student']}/{r['assignment']}" for r in done]
 
                 bar = report.Progress(len(todo), enabled=progress)
-                for job, record in run_workers(todo, jobs, submission_timeout, bar):
-                    key = f"{job['student']}/{job['assignment']}"
-                    summary.anomalies += _anomalies(record)
-                    if record.get("status") == "graded":
-                        apply_record(gb, record)
-                        summary.graded.append(key)
-                    elif record.get("status") == "rejected":
-                        summary.rejected.append(key)
-                    else:
-                        summary.failed.append(key)
+                # closing: an interrupt while a record is applied stops the workers now,
+                # not when the generator is collected (they would go on writing records)
+                with contextlib.closing(run_workers(todo, jobs, submission_timeout, bar)) as runs:
+                    for job, record in runs:
+                        key = f"{job['student']}/{job['assignment']}"
+                        summary.anomalies += _anomalies(record)
+                        if record.get("status") == "graded":
+                            apply_record(gb, record, review=job["changed"])
+                            summary.graded.append(key)
+                        elif record.get("status") == "rejected":
+                            summary.rejected.append(key)
+                        else:
+                            summary.failed.append(key)
                 bar.close()
 
     summary.seconds = time.perf_counter() - start
@@ -843,7 +1155,67 @@ def grade(
         summary.canvas, warnings = write_canvas_csv(table, roster, out / "canvas.csv")
         summary.warnings += warnings
     summary.table = report.format_table(table)
+    _class_insight(summary, ids)
     return summary
+
+
+def _class_insight(summary: GradeSummary, ids: Sequence[str]) -> None:
+    """Write the class insight report (mistakes, items, look-alikes) and link it from ``summary``.
+
+    The scores are stored already: a report that cannot be made is a warning, not a failure.
+    """
+    if not ids:
+        return
+    from ..insight import build_report
+
+    try:
+        insight = build_report(
+            summary.db_url, summary.out, assignments=ids, autograded=summary.autograded
+        )
+    except Exception as err:
+        summary.warnings.append(f"class insight report not written: {type(err).__name__}: {err}")
+        return
+    summary.insight, summary.insight_digest = insight.html, insight.text()
+
+
+def _already_graded(record: dict | None, sub: Submission, fingerprint: str | None = None) -> bool:
+    """Whether ``record`` is a finished grading of ``sub`` as it is now."""
+    return bool(
+        record
+        and record.get("status") in ("graded", "rejected")
+        and record.get("fingerprint") == (fingerprint or sub.fingerprint())
+    )
+
+
+class NoSandboxError(RuntimeError):
+    """The OS sandbox is not usable and grading without it was not asked for."""
+
+
+UNSAFE_WARNING = (
+    "graded WITHOUT the OS sandbox (--unsafe-no-sandbox): learner code ran as the grader's "
+    "user behind an audit hook only, which raw system calls get around"
+)
+
+
+def _os_sandbox(unsafe: bool) -> bool:
+    """Whether this run's kernels and workers go into the OS sandbox (tried once, for real)."""
+    from ..sandbox import bwrap
+
+    reason = bwrap.probe()
+    if reason is None:
+        bwrap.use(True)
+        return True
+    if not unsafe:
+        raise NoSandboxError(
+            f"REFUSING TO GRADE: the OS sandbox for learner code is not usable here ({reason}). "
+            "Without it a learner's code can read and change the instructor's files "
+            "(solutions, gradebook, other submissions). Install bubblewrap "
+            "(apt-get install bubblewrap) and allow user namespaces, or, knowing this, "
+            "pass --unsafe-no-sandbox."
+        )
+    print(f"WARNING: {UNSAFE_WARNING} ({reason})", file=sys.stderr)
+    bwrap.use(False)
+    return False
 
 
 def _anomalies(record: dict) -> list[Anomaly]:
@@ -854,12 +1226,20 @@ def _anomalies(record: dict) -> list[Anomaly]:
 
 
 def _protected_paths(course: Course, submissions, out: Path, db_url: str) -> list[Path]:
-    """Paths a learner's kernel may not read or change (see :mod:`autograder.sandbox`)."""
+    """Paths a learner's kernel may not read or change (see :mod:`autograder.sandbox`).
+
+    When ``submissions`` is a course folder holding ``submitted/`` (``grade .``),
+    that ``submitted/`` is protected, not the whole folder: the course may be the
+    repository, whose ``autograder`` and ``pooling_ref`` the kernel imports.
+    """
+    subs = Path(submissions).resolve()
+    if (subs / "submitted").is_dir() and not any(subs.glob("*.ipynb")):
+        subs = subs / "submitted"
     paths = [
         course.solutions_dir,
         course.root / ".git",
         PACKAGE_DIR / "course" / "data",  # sample solutions of the exercises
-        Path(submissions).resolve(),
+        subs,
         out,
     ]
     if db_url.startswith("sqlite:///"):

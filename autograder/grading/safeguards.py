@@ -9,10 +9,10 @@ submission in its scratch course:
    the submission runs in the sandboxed kernel with the time, memory and output
    limits of :class:`autograder.sandbox.kernels.Limits` (:mod:`autograder.sandbox.executor`);
 3. :func:`after_autograde` before the feedback is generated: the executor's
-   events and the sandbox's refusals become anomalies, and every
-   implementation exercise is re-checked out of the learner's reach
-   (:mod:`autograder.grading.trusted`); a lower trusted score replaces nbgrader's in
-   the submission's private gradebook and is shown in the feedback.
+   events and the sandbox's refusals become anomalies, and every autograded
+   test cell gets the trusted verdict (:mod:`autograder.grading.trusted`): its
+   points replace nbgrader's in the submission's private gradebook and it is
+   shown in the feedback (what the learner's kernel printed never sets a score).
 
 Anomaly kinds are grouped into the report's categories by :data:`CATEGORIES`.
 """
@@ -48,9 +48,19 @@ def limits_from_job(job: dict) -> Limits:
     return Limits(**job["limits"]) if job.get("limits") else Limits()
 
 
-def job_fields(limits: Limits, deny: list[Path | str]) -> dict:
-    """What :func:`autograder.grading.pipeline.grade` adds to each worker job."""
-    return {"limits": asdict(limits), "deny": [str(p) for p in deny]}
+def job_fields(limits: Limits, deny: list[Path | str], seed: int | None = None) -> dict:
+    """What :func:`autograder.grading.pipeline.grade` adds to each worker job.
+
+    ``verdict_seed`` (default: fresh entropy, one per grading run) seeds the random
+    cases of the verdict, so no fixed list of cases can be memorised.
+    """
+    import secrets
+
+    return {
+        "limits": asdict(limits),
+        "deny": [str(p) for p in deny],
+        "verdict_seed": secrets.randbits(31) if seed is None else int(seed),
+    }
 
 
 # --------------------------------------------------------------------------- before nbgrader
@@ -93,6 +103,10 @@ def configure_autograde(cfg, scratch: Path, job: dict) -> dict[str, Path]:
 
     deny = [*job.get("deny", []), job["source"], str(Path(job["release"]).parent)]
     paths = sandbox.configure_autograde(cfg, scratch, limits_from_job(job), deny, job.get("zygote"))
+    cfg.Autograde.autograde_preprocessors = [
+        _kernel_scores_class() if p.__name__ == "SaveAutoGrades" else p
+        for p in cfg.Autograde.autograde_preprocessors
+    ]
     # the assignment's data files (not its notebooks) where the kernel runs
     for path in Path(job["source"]).rglob("*"):
         if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
@@ -100,6 +114,33 @@ def configure_autograde(cfg, scratch: Path, job: dict) -> dict[str, Path]:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(path.read_bytes())
     return paths
+
+
+def _kernel_scores_class():
+    """nbgrader's ``SaveAutoGrades``, except that a kernel output it cannot score counts 0.
+
+    A test cell's output is the learner's to shape: one that shows more points
+    than the cell has makes nbgrader raise ``ValueError`` and drop the whole
+    submission. Here that cell is recorded as 0; the verdict
+    (:func:`after_autograde`) decides the stored score in any case.
+    """
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    from ..sandbox.executor import error_output
+
+    class SaveKernelScores(SaveAutoGrades):
+        def _add_score(self, cell, resources) -> None:
+            try:
+                super()._add_score(cell, resources)
+            except ValueError:
+                outputs = cell.outputs
+                cell.outputs = [error_output("UnscorableOutput", "not a score nbgrader accepts")]
+                try:
+                    super()._add_score(cell, resources)
+                finally:
+                    cell.outputs = outputs
+
+    return SaveKernelScores
 
 
 # --------------------------------------------------------------------------- after nbgrader
@@ -143,10 +184,51 @@ def _note(cell, text: str) -> None:
     cell.outputs.insert(0, nbformat.v4.new_output("stream", name="stdout", text=text))
 
 
+def _verdict_note(verdict) -> str:
+    """The feedback's account of one cell's verdict."""
+    lines = [
+        f"[grader] Verdict: {verdict.score:g} of {verdict.max_score:g} points. This test was run "
+        "by the grader apart from your notebook (your functions in a separate process, fresh "
+        "random cases); what the notebook printed below does not set the score."
+    ]
+    if verdict.zeroed:
+        lines.append(f"  0 points: {verdict.zeroed}")
+    lines += [f"  error in your code: {e}" for e in verdict.learner_errors[:5]]
+    if verdict.output.strip():
+        lines.append("  the test printed:")
+        lines += [f"    {line}" for line in verdict.output.rstrip().splitlines()[:60]]
+    if verdict.error:
+        lines.append(f"  the test failed: {verdict.error[:1500]}")
+    return "\n".join(lines) + "\n"
+
+
+def _kernel_scores(db_url: str, nb_id: str, aid: str, student: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    from ..course.assignments import COURSE_ID
+
+    with Gradebook(db_url, COURSE_ID) as gb:
+        notebook = gb.find_submission_notebook(nb_id, aid, student)
+        return {g.name: g.auto_score for g in notebook.grades}
+
+
+def _store(db_url: str, nb_id: str, aid: str, student: str, scores: dict[str, float]) -> None:
+    """Write the verdicts' points as the cells' auto scores (one transaction)."""
+    from nbgrader.api import Gradebook
+
+    from ..course.assignments import COURSE_ID
+
+    with Gradebook(db_url, COURSE_ID) as gb:
+        for grade_id, score in scores.items():
+            grade = gb.find_grade(grade_id, nb_id, aid, student)
+            grade.auto_score = score
+        gb.db.commit()
+
+
 def after_autograde(
     scratch: Path, paths: dict[str, Path], job: dict, db_url: str, *, trusted: bool = True
 ) -> list[dict]:
-    """Anomalies of the run; trusted re-check of implementation cells (gradebook updated).
+    """Anomalies of the run; the trusted verdict on every autograded test cell (stored).
 
     Parameters
     ----------
@@ -155,24 +237,31 @@ def after_autograde(
     paths : dict
         What :func:`configure_autograde` returned.
     job : dict
-        The worker job (student, assignment, notebooks, source).
+        The worker job (student, assignment, notebooks, source, release, limits,
+        ``verdict_seed``).
     db_url : str
-        The submission's private gradebook.
+        The submission's private gradebook: each test cell's auto score becomes
+        the verdict's (:func:`autograder.grading.trusted.verdict_notebook`).
     trusted : bool
-        Run the trusted re-check.
+        Compute the verdict (False leaves nbgrader's scores: for tests of the kernel run).
+
+    Raises
+    ------
+    autograder.grading.trusted.VerdictError
+        A test cell the grader cannot run (imports Keras, needs a name nobody
+        binds): an authoring error, reported as the submission's failure.
     """
     import nbformat
-    from nbgrader.api import Gradebook
 
-    from ..course.assignments import COURSE_ID
     from ..sandbox.policy import read_denials
-    from .trusted import recheck_notebook
+    from .trusted import verdict_notebook
 
     student, aid = job["student"], job["assignment"]
     anomalies = _events(paths["events"])
     anomalies += [
         {"kind": "sandbox-denied", "detail": line} for line in read_denials(paths["denied"], 3)
     ]
+    limits = limits_from_job(job)
     for nb_id, _ in job["notebooks"]:
         graded = scratch / "autograded" / student / aid / f"{nb_id}.ipynb"
         if not graded.is_file():
@@ -181,57 +270,38 @@ def after_autograde(
         anomalies += _forbidden_calls(notebook)
         if not trusted:
             continue
-        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
-        with Gradebook(db_url, COURSE_ID) as gb:
-            scores = {
-                g.name: g.auto_score
-                for g in gb.find_submission_notebook(nb_id, aid, student).grades
-            }
-        source = Path(job["source"]) / f"{nb_id}.ipynb"
-        todo = [gid for gid, score in scores.items() if score]  # 0 cannot go lower
-        limit = float(limits_from_job(job).cell_timeout)
-        verdicts = (
-            recheck_notebook(
-                graded, source, only=todo, call_timeout=min(20.0, limit), cell_timeout=limit
-            )
-            if todo
-            else []
+        kernel = _kernel_scores(db_url, nb_id, aid, student)
+        verdicts, denied = verdict_notebook(
+            graded,
+            Path(job["source"]) / f"{nb_id}.ipynb",
+            Path(job["release"]) / f"{nb_id}.ipynb",
+            seed=job.get("verdict_seed"),
+            cell_timeout=float(limits.cell_timeout),
+            # the learner's code already had the notebook limit in the kernel: half of it
+            # again here keeps a submission's worst case within the grader's submission limit
+            budget=float(limits.notebook_timeout) / 2,
+            call_timeout=min(20.0, float(limits.cell_timeout)),
+            memory_mb=min(2048, int(limits.memory_mb)),
         )
-        changed = False
+        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
+        stored = {}
         for verdict in verdicts:
-            ours = scores.get(verdict.grade_id)
-            cell = cells.get(verdict.grade_id)
-            if verdict.fresh_failures:
+            if verdict.grade_id not in kernel:
+                continue
+            stored[verdict.grade_id] = verdict.score
+            shown = kernel[verdict.grade_id]
+            if shown is not None and shown > verdict.score + 1e-9 and not verdict.zeroed:
                 anomalies.append(
                     {
-                        "kind": "hard-coded-suspected",
-                        "detail": f"{nb_id}/{verdict.grade_id}: passes the published cases but "
-                        f"not the same inputs with new values ({verdict.fresh_failures[0]})",
+                        "kind": "cheating-suspected",
+                        "detail": f"{nb_id}/{verdict.grade_id}: {shown:g} of "
+                        f"{verdict.max_score:g} points in the notebook, {verdict.score:g} in the "
+                        "verdict (run apart from it, fresh random cases); the verdict counts"
+                        + (f" ({denied[0]})" if denied else ""),
                     }
                 )
-            if ours is None or verdict.score >= ours - 1e-9:
-                continue
-            anomalies.append(
-                {
-                    "kind": "cheating-suspected",
-                    "detail": f"{nb_id}/{verdict.grade_id}: {ours:g} of {verdict.max_score:g} "
-                    f"points in the notebook, {verdict.score:g} when the functions were "
-                    "re-run apart from it; the lower score is kept"
-                    + (f" ({verdict.denied[0]})" if verdict.denied else ""),
-                }
-            )
-            with Gradebook(db_url, COURSE_ID) as gb:
-                grade = gb.find_grade(verdict.grade_id, nb_id, aid, student)
-                grade.auto_score = verdict.score
-                gb.db.commit()
-            if cell is not None:
-                _note(
-                    cell,
-                    f"[grader] Re-checked apart from this notebook, your functions earn "
-                    f"{verdict.score:g} of {verdict.max_score:g} points here (the notebook "
-                    f"showed {ours:g}); the lower score counts.\n{verdict.report[:3000]}\n",
-                )
-                changed = True
-        if changed:
-            nbformat.write(notebook, graded)
+            if verdict.grade_id in cells:
+                _note(cells[verdict.grade_id], _verdict_note(verdict))
+        _store(db_url, nb_id, aid, student, stored)
+        nbformat.write(notebook, graded)
     return anomalies

@@ -1,5 +1,8 @@
 """Where learner code runs while it is graded, and what confines it.
 
+* :mod:`.bwrap`: the OS boundary (bubblewrap: a mount namespace with only Python, the
+  packages and the process's own folder; no network; another uid) around every kernel,
+  the zygote and the re-check worker;
 * :mod:`.policy`: the confinement of one process (rlimits, scrubbed environment, the audit
   hook as defence in depth) and the sandboxed kernel's entry point
   (``python -m autograder.sandbox kernel``);
@@ -9,7 +12,7 @@
 * :mod:`.zygote`: forks sandboxed kernels from a process that imported TensorFlow once;
 * :mod:`.worker`: the confined worker that re-runs learner functions for the trusted side.
 
-Imports flow in one direction: policy <- kernels, zygote, worker; executor <- kernels.
+Imports flow in one direction: policy <- bwrap <- kernels, zygote, worker; executor <- kernels.
 The learner-facing side (:mod:`autograder.checks`, :mod:`autograder.figures`) never
 imports this package.
 """

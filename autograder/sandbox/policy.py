@@ -26,9 +26,11 @@ A policy is
 Every refusal is appended to the policy's log file, which the grader reads
 into the anomalies report ("sandbox-denied").
 
-This is one layer, not a jail: code that corrupts memory through ``ctypes``
-can do anything the process's user can. ``docs/grading_hostile.md`` lists what
-an instructor should add (containers, a separate user, read-only mounts).
+The audit hook is defence in depth, not a jail: it sees Python-level events
+only, and raw system calls through ``ctypes`` get past it. The boundary is the
+OS sandbox of :mod:`autograder.sandbox.bwrap` (namespaces, another uid), which
+every kernel and worker runs in; ``docs/grading_hostile.md`` says what that
+guarantees and what it does not.
 
 :class:`BoundedExecute` is nbgrader's ``Execute`` preprocessor with the
 guarantees the grader needs: a per-cell timeout that costs only that cell, a
@@ -170,7 +172,10 @@ class _Hook:
         self.deny_names = tuple(policy.deny_names)
         self.read_only = None if policy.read_only is None else [_real(p) for p in policy.read_only]
         self.forbidden = frozenset(policy.forbidden_imports)
-        self.pid = str(os.getpid())
+        try:  # the pid /proc knows it by (not getpid() in a pid namespace /proc is not of)
+            self.pid = os.readlink("/proc/self")
+        except OSError:
+            self.pid = str(os.getpid())
         self.log_fd = (
             os.open(policy.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             if policy.log
@@ -257,6 +262,8 @@ class _Hook:
                 reason = self.denied(database, write=True)
                 if reason:
                     self.refuse(event, repr(database), reason)
+        elif event in ("os.kill", "os.killpg") and args and args[0] == os.getpid():
+            return  # a signal to itself (ipykernel interrupts itself on an interrupt_request)
         elif event in _PROCESS_EVENTS:
             self.refuse(event, repr(args[0]) if args else "", "no new processes while grading")
         elif event in _NET_EVENTS:
@@ -355,15 +362,19 @@ def scrubbed_environment(home: Path, base: dict[str, str] | None = None) -> dict
     return env
 
 
-def write_kernelspec(root: Path, policy_path: Path) -> Path:
+def write_kernelspec(root: Path, policy_path: Path, prefix: list[str] | None = None) -> Path:
     """Write the ``poolcourse-sandbox`` kernelspec under ``root/kernels`` and return ``root``.
 
+    ``prefix`` is put before the kernel's command (the OS sandbox's, :mod:`.bwrap`).
+    Interrupts are messages (``interrupt_request``): the kernel signals itself, so
+    they work through a sandbox's own session and pid namespace.
     Put ``root`` first on ``JUPYTER_PATH`` so jupyter_client finds it.
     """
     spec_dir = Path(root) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
         "argv": [
+            *(prefix or []),
             sys.executable,
             "-m",
             "autograder.sandbox",
@@ -374,22 +385,27 @@ def write_kernelspec(root: Path, policy_path: Path) -> Path:
         ],
         "display_name": "Python 3 (poolcourse grading sandbox)",
         "language": "python",
+        "interrupt_mode": "message",
         "env": {},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
     return Path(root)
 
 
-def prepare_kernel(scratch: Path, policy: Policy) -> str:
+def prepare_kernel(
+    scratch: Path, policy: Policy, folder: Path | None = None, prefix: list[str] | None = None
+) -> str:
     """Folders, policy file and kernelspec for a sandboxed kernel in ``scratch``; its name.
 
-    ``policy.cwd`` and ``policy.allow`` folders are created. The kernelspec is
+    ``policy.cwd`` and ``policy.allow`` folders are created. The policy file is
+    written to ``folder`` (default ``scratch``: it must be where the kernel can
+    read it), the kernelspec (started with ``prefix``) to ``scratch/jupyter``,
     made visible to this process through ``JUPYTER_PATH``.
     """
-    for folder in [policy.cwd, *policy.allow]:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    policy_path = policy.save(Path(scratch) / "sandbox-policy.json")
-    spec_root = write_kernelspec(Path(scratch) / "jupyter", policy_path)
+    for path in [policy.cwd, *policy.allow]:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    policy_path = policy.save(Path(folder or scratch) / "sandbox-policy.json")
+    spec_root = write_kernelspec(Path(scratch) / "jupyter", policy_path, prefix)
     paths = os.environ.get("JUPYTER_PATH", "")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in [str(spec_root), paths] if p)
     return KERNEL_NAME

@@ -9,11 +9,17 @@ Runs in the learner's kernel. Every notebook's set-up cell imports it as ``selfs
     selfstudy.model_answer("explain_same_padding_never_wins")  # model answer and rubric
     selfstudy.progress()              # every notebook: self-checks, reveals, a rough total
 
-The self-check runs the same ``check_<op>`` batteries with the same groups and points as
-the notebook's test cells, hidden ones included (it knows only their group names and
-points, from the table ``python -m autograder generate`` builds), on random cases drawn
-from a fresh seed, with pooling_ref as the oracle. Grading stays authoritative: answers
-checked by other hidden tests and written answers are not measured here, and say so.
+A test cell's points are a ``Score`` over its parts (``score.add(check_<op>, fn, ...)``).
+The self-check reruns every part it can, each worth its share of the cell as at grading:
+the checks with named case groups on a learner function (the battery's ``check_<op>``,
+``check_pool_geometry``, ``check_receptive_field``) with the same groups and weights as the
+test cells, hidden ones included (it knows only their group names and weights, from the
+table ``python -m autograder generate`` builds), on random cases drawn from a fresh seed
+with pooling_ref as the oracle; and the visible parts of other kinds (answer formats,
+visible answers, ``check_cases`` tables) by running the visible test code, as the student
+notebook shows it, on a copy of the notebook's variables. Grading stays authoritative:
+hidden parts of other kinds (the values of answers, hidden call tables) and written
+answers are not measured here, and say so.
 
 What is revealed is recorded in ``~/.poolcourse/progress.json`` (see :mod:`._progress`).
 A course built for a graded class (``generate --graded``) has the self-check and the
@@ -93,8 +99,48 @@ class SelfCheck:
         )
 
 
+#: What a hidden part that names no learner variable checks (said when it is left to grading).
+_UNNAMED = {
+    "shape_answer": "the values of your answers",
+    "array_answer": "the values of your answers",
+    "points": "the hidden test",
+    "cases": "the hidden calls",
+}
+
+
+def _run_part(part: dict, fn, seed: int) -> float:
+    """Run one ``check`` part of a test cell's Score (a check with named case groups)."""
+    import inspect
+
+    from autograder import checks
+
+    if part["check"] in checks.EXERCISES:
+        return checks.run_check(
+            part["check"], fn, groups=part["groups"], points=part["points"], keras=False
+        )
+    check = getattr(checks, f"check_{part['check']}")
+    options = {"seed": seed} if "seed" in inspect.signature(check).parameters else {}
+    return check(fn, groups=part["groups"], points=part["points"], **options)
+
+
+def _run_visible(ex: Exercise, namespace: dict) -> tuple[float, str | None]:
+    """Run the exercise's visible test code (its ``visible`` parts) on a copy of ``namespace``.
+
+    Returns the weight earned, or 0 and why the code could not run (a name not defined yet).
+    """
+    scratch = dict(namespace)
+    try:
+        exec(compile(ex.visible_code, f"<visible test of {ex.name}>", "exec"), scratch)
+    except NameError as err:
+        return 0.0, f"{err.name} is not defined yet: run the cell of this exercise first"
+    except Exception as err:  # the visible test code itself stopped: say so, score 0
+        return 0.0, f"the visible test stopped: {type(err).__name__}: {err}"
+    score = scratch.get("score")
+    return float(getattr(score, "earned", 0.0)), None
+
+
 def _check_one(ex: Exercise, namespace: dict, seed: int) -> SelfCheck:
-    from autograder.checks import grading_context, run_check
+    from autograder.checks import grading_context
 
     result = SelfCheck()
     print(f"== {ex.notebook} · {ex.label} [{ex.name}]")
@@ -116,29 +162,62 @@ def _check_one(ex: Exercise, namespace: dict, seed: int) -> SelfCheck:
         for line in _compare_with_model(ex, namespace):
             print(f"   {line}")
         return result
+    # The cell's points are points * earned / possible over its Score's parts: each part
+    # is worth its share of the cell, whether the self-check can run it or not.
+    weights = sum(float(p["points"]) for p in ex.checks)
+    share = ex.points / weights
+    earned = measured = 0.0
+    from autograder import checks
+
     with grading_context(seed=seed, keras=False):
-        for call in ex.checks:
-            points = call["points"] or ex.points / len(ex.checks)
-            fn = namespace.get(call["function"])
-            result.measured += points
+        for part in ex.checks:
+            if part["runner"] != "check":
+                continue
+            op = part["check"]
+            if op not in checks.EXERCISES and not hasattr(
+                checks, f"check_{op}"
+            ):  # a course newer than this installation: leave it to grading
+                continue
+            measured += part["points"]
+            fn = namespace.get(part["function"])
             if fn is None:
                 print(
-                    f"   {call['function']} is not defined yet: run the cell of this exercise "
-                    f"first (0 of {points:g} points)."
+                    f"   {part['function']} is not defined yet: run the cell of this exercise "
+                    f"first (0 of {part['points'] * share:g} points)."
                 )
                 continue
             with contextlib.redirect_stderr(sys.stdout):
-                earned = run_check(
-                    call["check"], fn, groups=call["groups"], points=points, keras=False
-                )
-            result.earned += float(earned or 0.0)
-    result.unmeasured = max(ex.points - result.measured, 0.0)
+                earned += float(_run_part(part, fn, seed) or 0.0)
+        visible = sum(p["points"] for p in ex.checks if p["runner"] == "visible")
+        if visible and ex.visible_code:
+            got, problem = _run_visible(ex, namespace)
+            if problem:
+                print(f"   {problem} (0 of {visible * share:g} points).")
+            earned += min(got, visible)
+            measured += visible
+    result.earned = round(earned * share, 10)
+    result.measured = round(measured * share, 10)
+    result.unmeasured = round(max(ex.points - result.measured, 0.0), 10)
     result.exercises[ex.name] = (result.earned, result.measured)
+    random = (
+        f" The random cases came from seed {seed}: to reproduce one, call case_arguments "
+        f"inside autograder.checks.grading_context(seed={seed})."
+        if any(p["runner"] == "check" for p in ex.checks)
+        else ""
+    )
     print(
         f"   self-check: {result.earned:g} of {result.measured:g} points (grading would give "
-        f"the same on these cases). The random cases came from seed {seed}: to reproduce "
-        f"one, call case_arguments inside autograder.checks.grading_context(seed={seed})."
+        f"the same on these cases).{random}"
     )
+    if result.unmeasured:
+        left = sorted({p["function"] or _UNNAMED.get(p["check"], p["check"]) for p in ex.checks
+                       if p["runner"] is None})  # fmt: skip
+        print(
+            f"   {result.unmeasured:g} more points are decided only at hand-in (hidden checks "
+            f"of {', '.join(left)})."
+        )
+        for line in _compare_with_model(ex, namespace):
+            print(f"   {line}")
     _progress.update(
         ex.notebook,
         ex.name,
@@ -182,9 +261,9 @@ def check(name: str | None = None, *, notebook: str | None = None, namespace=Non
     total = SelfCheck()
     for ex in _table.exercises(here):
         one = _check_one(ex, namespace, seed)
-        total.earned += one.earned
-        total.measured += one.measured
-        total.unmeasured += one.unmeasured
+        total.earned = round(total.earned + one.earned, 10)
+        total.measured = round(total.measured + one.measured, 10)
+        total.unmeasured = round(total.unmeasured + one.unmeasured, 10)
         total.exercises.update(one.exercises)
     print(
         f"\n{here}: self-check {total.earned:g} of {total.measured:g} points measured; "
@@ -277,22 +356,23 @@ def hint_levels(ex: Exercise) -> list[str]:
         if ex.section
         else f"Re-read the task: {first}"
     ]
-    if ex.checks:
-        visible = [g for c in ex.checks if not c["hidden"] for g in c["groups"] or ["all"]]
-        hidden = [g for c in ex.checks if c["hidden"] for g in c["groups"] or ["all"]]
+    batteries = [c for c in ex.checks if c.get("runner") == "check"]
+    if batteries:
+        visible = [g for c in batteries if not c["hidden"] for g in c["groups"] or ["all"]]
+        hidden = [g for c in batteries if c["hidden"] for g in c["groups"] or ["all"]]
         levels.append(
             f"Your function is checked on the case groups {', '.join(visible)} (visible) and "
             f"{', '.join(hidden) or 'none'} (at hand-in). selfstudy.check({ex.name!r}) runs "
             "them all; a failing group prints the case and how to reproduce it."
         )
-        mistakes = [m for c in dict.fromkeys(c["check"] for c in ex.checks) for m in
+        mistakes = [m for c in dict.fromkeys(c["check"] for c in batteries) for m in
                     _known_mistakes(c)]  # fmt: skip
         if mistakes:
             levels.append(
                 "Mistakes the checks recognise (is one of them yours?):\n"
                 + "\n".join(f"  - {m}" for m in mistakes)
             )
-    elif ex.kind == "test":
+    elif ex.kind in ("check", "test"):
         levels.append(
             f"What its test cell ({ex.test}) checks: {ex.test_doc or 'see the cell'}"
             + "".join(f"\n  - {m}" for m in ex.visible_messages)

@@ -2,7 +2,7 @@
 
 One JSON file per learner, ``~/.poolcourse/progress.json`` (or ``$POOLCOURSE_HOME/
 progress.json``). It lives in the learner's home rather than beside a notebook because the
-progress view spans all seven notebooks, which a learner may keep in different folders
+progress view spans all the notebooks, which a learner may keep in different folders
 (or re-copy fresh ones), and because a record beside a notebook would travel with it when
 the notebook is handed in. It is written atomically; a damaged file is set aside and a
 new one started (the message says so), never a traceback.

@@ -39,6 +39,7 @@ class Exercise:
     checks: tuple[dict, ...]
     visible_messages: tuple[str, ...]
     test_doc: str = ""
+    visible_code: str | None = None
 
     @property
     def label(self) -> str:
@@ -46,8 +47,10 @@ class Exercise:
 
     @property
     def measured_points(self) -> float:
-        """Points the self-check measures (those of the test cell's check_<op> calls)."""
-        return float(sum(c["points"] or 0 for c in self.checks))
+        """Points the self-check measures: the cell's share of the Score parts it can run."""
+        weights = sum(float(c["points"]) for c in self.checks)
+        runs = sum(float(c["points"]) for c in self.checks if c.get("runner"))
+        return self.points * runs / weights if weights else 0.0
 
 
 @functools.cache
@@ -102,6 +105,7 @@ def exercises(notebook: str) -> list[Exercise]:
             checks=tuple(e["checks"]),
             visible_messages=tuple(e["visible_messages"]),
             test_doc=e.get("test_doc", ""),
+            visible_code=e.get("visible_code"),
         )
         for e in table()["notebooks"][notebook]
     ]
@@ -128,7 +132,7 @@ def current_notebook() -> str | None:
 def _names(ex: Exercise) -> list[str]:
     """Every name the learner may use for ``ex``, the most specific first."""
     names = [ex.name, ex.name.removesuffix("_solution"), ex.test]
-    names += [c["function"] for c in ex.checks]
+    names += [c["function"] for c in ex.checks if c.get("function")]
     names += list(ex.defines[:1])
     return list(dict.fromkeys(names))
 

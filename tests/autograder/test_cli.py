@@ -22,11 +22,11 @@ def course(tmp_path):
 
 def test_help_lists_every_subcommand():
     text = build_parser().format_help()
-    for name in ("generate", "validate", "grade", "demo"):
+    for name in ("generate", "validate", "grade", "report", "demo"):
         assert name in text
 
 
-@pytest.mark.parametrize("command", ["generate", "validate", "grade", "demo"])
+@pytest.mark.parametrize("command", ["generate", "validate", "grade", "report", "demo"])
 def test_each_subcommand_has_help(command):
     parser = build_parser()
     with pytest.raises(SystemExit) as exc:

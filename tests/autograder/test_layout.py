@@ -11,9 +11,11 @@ ALLOWED = {
     "figures": set(),
     "course": set(),
     "sandbox": {"course"},
-    "grading": {"checks", "course", "sandbox"},
+    "insight": {"checks", "course"},  # reads the gradebook and graded notebooks only
+    "grading": {"checks", "course", "sandbox", "insight"},
     "selfstudy": {"checks", "course"},  # the learner's self-check, hints, progress
-    "": {"checks", "figures", "course", "sandbox", "grading", "selfstudy"},  # cli, __main__, face
+    # cli, __main__, the package face
+    "": {"checks", "figures", "course", "sandbox", "grading", "insight", "selfstudy"},
 }
 
 
@@ -65,7 +67,7 @@ def test_the_top_holds_only_the_package_face_the_cli_and_the_config():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "cli.py", "nbgrader_config.py"]
     rooms = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-    assert rooms == ["checks", "course", "figures", "grading", "sandbox", "selfstudy"]
+    assert rooms == ["checks", "course", "figures", "grading", "insight", "sandbox", "selfstudy"]
 
 
 def test_imports_flow_one_way_between_rooms():

@@ -925,3 +925,47 @@ CATALOGUE: list[WrongImpl] = [
     *_pool2d_mistakes(),
     *CHEATS,
 ]
+
+
+# --------------------------------------------------------------------------
+# notebook 08: the network's loss and update (table checks, not in checks.EXERCISES)
+# --------------------------------------------------------------------------
+SOFTMAX_CE = """
+import numpy as np
+
+
+def softmax_cross_entropy(logits, labels):
+    logits = np.asarray(logits)
+    labels = np.asarray(labels).astype(int)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(logits.shape[0])
+    loss = -np.mean(log_probs[rows, labels])
+    grad = np.exp(log_probs)
+    grad[rows, labels] -= 1.0
+    return float(loss), grad / logits.shape[0]
+"""
+
+#: Known-wrong versions of 08's ``softmax_cross_entropy`` (``check_softmax_cross_entropy``;
+#: the hint is a fragment of the failing call's "what it tests" line). The notebook
+#: harness (tests/autograder/course/test_notebooks.py) grades them with the others.
+NETWORK_CATALOGUE: list[WrongImpl] = [
+    WrongImpl(
+        "softmax_cross_entropy", "no_max_shift",
+        _mutate(SOFTMAX_CE, "    shifted = logits - logits.max(axis=1, keepdims=True)",
+                "    shifted = logits"),
+        "without subtracting each row's max",
+    ),
+    WrongImpl(
+        "softmax_cross_entropy", "gradient_of_the_sum",
+        _mutate(SOFTMAX_CE, "grad / logits.shape[0]", "grad"),
+        "its gradient is divided by the batch size",
+    ),
+    WrongImpl(
+        "softmax_cross_entropy", "loss_summed_over_the_batch",
+        _mutate(SOFTMAX_CE, "loss = -np.mean(", "loss = -np.sum("),
+        "the loss is the MEAN over the batch",
+    ),
+]  # fmt: skip
+
+NETWORK_CORRECT = [CorrectImpl("softmax_cross_entropy", "shifted", SOFTMAX_CE)]

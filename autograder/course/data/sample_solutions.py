@@ -243,6 +243,16 @@ def receptive_field(layers):
     return field
 
 
+def softmax_cross_entropy(logits, labels):
+    # log-sum-exp with the row max taken out, one-hot built with np.eye
+    logits = np.asarray(logits)
+    top = logits.max(axis=1, keepdims=True)
+    log_norm = top + np.log(np.sum(np.exp(logits - top), axis=1, keepdims=True))
+    one_hot = np.eye(logits.shape[1], dtype=logits.dtype)[np.asarray(labels, dtype=int)]
+    loss = np.sum(one_hot * (log_norm - logits)) / logits.shape[0]
+    return float(loss), (np.exp(logits - log_norm) - one_hot) / logits.shape[0]
+
+
 # --------------------------------------------------------------------------- mistakes
 
 
@@ -329,3 +339,26 @@ def all_ties__max_pool1d_backward(
     for i in range(windows.shape[1]):
         grad[:, i * step : i * step + pool] += np.swapaxes(is_max[:, i], 1, 2) * g[:, i : i + 1]
     return _sample_steps_last(grad[:, left : left + length].astype(windows.dtype), data_format)
+
+
+def no_shift__softmax_cross_entropy(logits, labels):
+    # the mistake: np.exp of the raw logits (exp(1000) overflows to inf, inf / inf = nan)
+    logits = np.asarray(logits)
+    probs = np.exp(logits) / np.sum(np.exp(logits), axis=1, keepdims=True)
+    rows = np.arange(logits.shape[0])
+    labels = np.asarray(labels, dtype=int)
+    grad = probs.copy()
+    grad[rows, labels] -= 1.0
+    return float(-np.mean(np.log(probs[rows, labels]))), grad / logits.shape[0]
+
+
+def sum_gradient__softmax_cross_entropy(logits, labels):
+    # the mistake: the loss is the batch mean, the gradient is that of the sum (no / batch)
+    logits = np.asarray(logits)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    rows = np.arange(logits.shape[0])
+    labels = np.asarray(labels, dtype=int)
+    grad = np.exp(log_probs)
+    grad[rows, labels] -= 1.0
+    return float(-np.mean(log_probs[rows, labels])), grad

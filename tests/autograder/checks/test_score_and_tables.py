@@ -217,3 +217,11 @@ def test_check_receptive_field_accepts_the_rule_and_rejects_forgotten_strides(ca
     out = capsys.readouterr().out
     assert "FAIL examples" in out and "FAIL strides_and_dilation" in out and "PASS ones" in out
     assert earned < 2
+
+
+def test_the_templates_not_implemented_error_is_not_the_expected_error(capsys):
+    def stub(mine, theirs):
+        raise NotImplementedError()
+
+    assert check_cases(stub, TABLE, name="largest", points=1) == 0.0
+    assert "your function raised NotImplementedError" in capsys.readouterr().out

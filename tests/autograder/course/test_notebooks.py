@@ -170,7 +170,7 @@ def _catalogue():
     cheats = {(c.exercise, c.name) for c in getattr(catalogue, "CHEATS", [])}
     return [
         impl
-        for impl in catalogue.CATALOGUE
+        for impl in [*catalogue.CATALOGUE, *getattr(catalogue, "NETWORK_CATALOGUE", [])]
         if PER_FUNCTION is None or (impl.exercise, impl.name) not in cheats
     ]
 

@@ -283,3 +283,54 @@ def test_tampered_and_hidden_tests_are_graded_from_the_gradebook(graded, tmp_pat
     record = json.loads((tmp_path / "out" / "records" / "cheater" / "toy_pooling.json").read_text())
     assert record["status"] == "graded" and record["anomalies"][0]["kind"] == "tampered-cell"
     assert (tmp_path / "out" / "anomalies.csv").read_text().count("tampered-cell") == 1
+
+
+def test_grade_writes_the_class_insight_report_and_links_it(graded):
+    """The report of the graded toy class: known failures, a cell's mean, the pasted-alike pair."""
+    summary = graded["summary"]
+    page = graded["root"] / "out" / "insight" / "report.html"
+    assert summary.insight == page and page.is_file()
+    assert f"insight:   {page}" in summary.text()
+    with (page.parent / "mistakes.csv").open(encoding="utf-8") as fh:
+        mistakes = {r["key"]: r["students"].split() for r in csv.DictReader(fh)}
+    assert mistakes["max_pool_keeps_window_max: AssertionError"] == ["partial_strides"]
+    assert mistakes["max_pool_keeps_window_max: NotImplementedError"] == ["blank"]
+    with (page.parent / "items.csv").open(encoding="utf-8") as fh:
+        items = {r["cell"]: r for r in csv.DictReader(fh)}
+    assert float(items["pool_shape_floor_division"]["mean"]) == pytest.approx(3 * 3 / 5)
+    with (page.parent / "look_alikes.csv").open(encoding="utf-8") as fh:
+        pairs = [(r["cell"], r["first"], r["second"]) for r in csv.DictReader(fh)]
+    # the sample students paste the model solution before their own code: alike; blank: never
+    assert ("max_pool1d_impl", "correct", "partial_unanswered") in pairs
+    assert not [p for p in pairs if "blank" in p]
+
+
+def test_odd_entries_are_reported_and_the_class_is_graded(tmp_path):
+    """A dangling symlink, a symlink to an instructor file, a folder named like a notebook
+    and a FIFO, in a class: every other student is graded, each odd entry reported."""
+    course = generated_toy_course(tmp_path / "course")
+    subs = tmp_path / "submissions"
+    build_samples(course, subs)
+    for student in list(subs.iterdir()):
+        if student.name not in ("correct", "blank"):
+            shutil.rmtree(student)
+    aid = sorted(p.name for p in (subs / "correct").iterdir())[0]
+    solution = course.solutions_dir / aid / f"{aid}.ipynb"
+    odd = {
+        "dangling": lambda p: p.symlink_to(tmp_path / "gone.ipynb"),
+        "to_solution": lambda p: p.symlink_to(solution),
+        "a_folder": lambda p: p.mkdir(),
+        "a_fifo": lambda p: os.mkfifo(p),
+    }
+    for student, make in odd.items():
+        (subs / student / aid).mkdir(parents=True)
+        make(subs / student / aid / f"{aid}.ipynb")
+    summary = grade(subs, course=course, jobs=2, out=tmp_path / "out", progress=False)
+    assert not summary.failed, summary.text()
+    graded = {key.split("/")[0] for key in summary.graded}
+    assert graded == {"correct", "blank"}
+    rejected = {a.student: a.detail for a in summary.anomalies if a.kind == "rejected"}
+    assert sorted(rejected) == sorted(odd)
+    assert str(solution) in rejected["to_solution"]
+    rows = gradebook_rows(summary.db_url)
+    assert {student for student, *_ in rows} == {"correct", "blank"}  # no row for odd ones

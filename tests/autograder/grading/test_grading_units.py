@@ -217,3 +217,111 @@ def test_failed_submissions_are_retried_once_unless_they_ran_out_of_time(
     assert GRADING_ATTEMPTS == 2
     record = {"status": status, "anomalies": [{"kind": k, "detail": ""} for k in kinds]}
     assert _worth_a_retry({"attempt": attempt}, record) is retried
+
+
+# --------------------------------------------------------------------------- odd entries
+
+
+@pytest.fixture
+def no_hang():
+    """Fail (not hang) if anything opens a FIFO."""
+    import signal
+
+    def stop(*_):
+        raise TimeoutError("find_submissions blocked (it opened a FIFO?)")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def test_odd_entries_named_like_submissions_are_rejected_not_followed(course, tmp_path, no_hang):
+    import os
+
+    secret = tmp_path / "course" / "solutions" / "01_pool" / "01_pool.ipynb"
+    root = tmp_path / "subs"
+    _nb(root / "ana" / "01_pool" / "01_pool.ipynb")
+    (root / "bo").mkdir()
+    (root / "bo" / "01_pool").symlink_to(secret.parent)  # assignment folder -> instructor's
+    (root / "cy").symlink_to(tmp_path / "course")  # student folder -> the course
+    (root / "di" / "01_pool").mkdir(parents=True)
+    (root / "di" / "01_pool" / "01_pool.ipynb").symlink_to(secret)  # notebook -> solution
+    (root / "ed" / "01_pool").mkdir(parents=True)
+    (root / "ed" / "01_pool" / "01_pool.ipynb").symlink_to(tmp_path / "gone")  # dangling
+    (root / "fa" / "01_pool" / "01_pool.ipynb").mkdir(parents=True)  # a folder
+    (root / "gu" / "01_pool").mkdir(parents=True)
+    os.mkfifo(root / "gu" / "01_pool" / "01_pool.ipynb")  # a FIFO: must not block
+    (root / "hy").symlink_to(tmp_path / "nowhere")  # a dangling student folder
+    subs, anomalies = find_submissions(root, course)
+    assert [s.student for s in subs] == ["ana"]
+    rejected = {a.student: a.detail for a in anomalies if a.kind == "rejected"}
+    assert sorted(rejected) == ["bo", "cy", "di", "ed", "fa", "gu", "hy"]
+    assert "symbolic link" in rejected["di"] and str(secret) in rejected["di"]
+    assert "symbolic link" in rejected["ed"]
+    assert rejected["fa"].endswith("is a folder; not graded")
+    assert rejected["gu"].endswith("is a FIFO; not graded")
+    assert all(a.kind in ("rejected", "no-notebook") for a in anomalies), anomalies
+
+
+def test_odd_entries_in_a_flat_export_are_rejected(course, tmp_path, no_hang):
+    import os
+
+    root = tmp_path / "flat"
+    _nb(root / "ana_01_pool.ipynb")
+    (root / "bo_01_pool.ipynb").symlink_to(tmp_path / "course" / "solutions" / "01_pool" /
+                                           "01_pool.ipynb")  # fmt: skip
+    (root / "cy_01_pool.ipynb").symlink_to(tmp_path / "gone")
+    (root / "di_01_pool.ipynb").mkdir()
+    os.mkfifo(root / "ed_01_pool.ipynb")
+    subs, anomalies = find_submissions(root, course)
+    assert [s.student for s in subs] == ["ana"]
+    assert sorted(a.detail.split(":")[0].rsplit("/", 1)[-1] for a in anomalies) == [
+        "bo_01_pool.ipynb", "cy_01_pool.ipynb", "di_01_pool.ipynb", "ed_01_pool.ipynb"
+    ]  # fmt: skip
+    assert {a.kind for a in anomalies} == {"rejected"}
+
+
+def test_extra_files_that_are_links_or_fifos_are_not_fingerprinted_or_copied(tmp_path, no_hang):
+    import os
+
+    from autograder.grading.pipeline import _not_copied
+
+    folder = tmp_path / "ana" / "01_pool"
+    _nb(folder / "01_pool.ipynb")
+    (folder / "data.csv").write_text("1,2\n")
+    (folder / "link.csv").symlink_to(tmp_path / "secret.txt")
+    (tmp_path / "secret.txt").write_text("secret")
+    os.mkfifo(folder / "pipe")
+    sub = Submission("ana", "01_pool", (("01_pool", str(folder / "01_pool.ipynb")),),
+                     folder=str(folder))  # fmt: skip
+    first = sub.fingerprint()  # does not block on the FIFO
+    (tmp_path / "secret.txt").write_text("changed")
+    assert sub.fingerprint() == first  # the link's target is not part of the submission
+    names = ["01_pool.ipynb", "data.csv", "link.csv", "pipe", "__pycache__"]
+    assert _not_copied(str(folder), names) == {"link.csv", "pipe", "__pycache__"}
+
+
+# --------------------------------------------------------------------------- no OS sandbox
+
+
+def test_grade_refuses_without_an_os_sandbox(course, tmp_path, monkeypatch, capsys):
+    from autograder import cli
+    from autograder.grading import pipeline
+    from autograder.sandbox import bwrap
+
+    monkeypatch.setattr(bwrap, "probe", lambda: "bwrap (bubblewrap) is not installed")
+    monkeypatch.setattr(bwrap, "_mode", None)
+    out = tmp_path / "out"
+    with pytest.raises(pipeline.NoSandboxError, match=r"REFUSING TO GRADE.*--unsafe-no-sandbox"):
+        pipeline.grade(tmp_path, course=course, out=out, progress=False)
+    assert not out.exists()  # nothing done
+    code = cli.main(["grade", str(tmp_path), "--course", str(course.root), "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: REFUSING TO GRADE") and "(bwrap (bubblewrap) is not" in err
+    # with the flag: today's mode, said loudly
+    assert pipeline._os_sandbox(True) is False
+    assert bwrap.active() is False
+    assert "WITHOUT the OS sandbox" in capsys.readouterr().err

@@ -3,8 +3,8 @@
 * :mod:`autograder.submission`: every edited/broken fixture notebook is repaired
   or rejected as documented, without running it;
 * :mod:`autograder.sandbox`: the audit hook, in a child process;
-* :mod:`autograder.trusted`: the wire format never unpickles, the test-cell
-  parser finds the ``check_*`` calls, a worker refuses ``pooling_ref``;
+* :mod:`autograder.grading.trusted`: the wire format never unpickles, the verdict
+  scores real work and refuses delegation, a worker refuses ``pooling_ref``;
 * :mod:`autograder.safeguards`: anomaly categories.
 
 The whole pipeline on the same fixtures is in ``test_hostile.py`` (slow).
@@ -25,9 +25,8 @@ import pytest
 
 from autograder.grading.safeguards import CATEGORIES, category
 from autograder.grading.submission import prepare
-from autograder.grading.trusted import check_calls, recheck_cell
 from autograder.sandbox.policy import Policy
-from autograder.sandbox.worker import Unsupported, Worker, decode, encode
+from autograder.sandbox.worker import CALLABLE, NotPlain, WireError, Worker, decode, encode
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 AUTOGRADER = Path(__file__).resolve().parents[3] / "autograder"
@@ -282,57 +281,77 @@ def test_wire_format_round_trips_arrays_and_never_unpickles():
     back = decode(json.loads(json.dumps(encode(value))))
     assert isinstance(back, tuple) and back[1] is None and back[2] == [1, 2.5, "x"]
     np.testing.assert_array_equal(back[0], value[0])
-    assert back[0].dtype == np.float32 and back[3] == 3.0
-    assert isinstance(decode(encode(np.array([object()], dtype=object))), Unsupported)
-    assert isinstance(decode(encode(lambda: 0)), Unsupported)
+    assert back[0].dtype == np.float32 and back[3] == 3.0 and type(back[3]) is np.float64
+    assert isinstance(decode(encode(np.array([object()], dtype=object))), NotPlain)
+    assert isinstance(decode(encode(lambda: 0)), NotPlain)
     # a pickle smuggled as .npy data is refused by np.load(allow_pickle=False)
     import base64
     import io
 
     buf = io.BytesIO()
     np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match="allow_pickle"):
-        decode({"__ndarray__": base64.b64encode(buf.getvalue()).decode()})
+    with pytest.raises(WireError, match=r"not \.npy data"):
+        decode({"ndarray": base64.b64encode(buf.getvalue()).decode()})
 
 
-def test_check_calls_are_parsed_from_test_cells():
-    source = (
-        "from autograder.checks import check_max_pool1d\n"
-        'score = check_max_pool1d(max_pool1d, groups=["seed", "valid"], points=1)\n'
-        "### BEGIN HIDDEN TESTS\n"
-        'score += check_max_pool1d(max_pool1d, groups="same", points=1.5, keras=False)\n'
-        "check_conv1d(my_conv)\n"
-        "check_shape_answer(answer, (1, 2))\n"
-        "check_max_pool1d(max_pool1d, groups=GROUPS)\n"
-        "### END HIDDEN TESTS\n"
+def _hostile_verdict(release, tmp_path, fills: dict[str, str], seed=0) -> dict[str, float]:
+    """The verdict's points on hostile_pool with ``fills`` in its solution cells."""
+    from autograder.grading.trusted import verdict_notebook
+
+    nb = nbformat.read(release / "notebooks/hostile_pool/hostile_pool.ipynb", as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in fills:
+            cell.source = fills[gid]
+    path = tmp_path / "hostile_pool.ipynb"
+    nbformat.write(nb, path)
+    verdicts, _ = verdict_notebook(
+        path,
+        release / "solutions/hostile_pool/hostile_pool.ipynb",
+        release / "notebooks/hostile_pool/hostile_pool.ipynb",
+        seed=seed,
+        cell_timeout=10,
+        budget=120,
     )
-    calls = [(c.exercise, c.function, c.groups, c.points) for c in check_calls(source)]
-    assert calls == [
-        ("max_pool1d", "max_pool1d", ["seed", "valid"], 1.0),
-        ("max_pool1d", "max_pool1d", ["same"], 1.5),
-        ("conv1d", "my_conv", None, None),
-    ]
+    return {v.grade_id: v.score for v in verdicts}
 
 
 @pytest.mark.slow
-def test_trusted_recheck_scores_real_work_and_refuses_delegation():
+def test_verdict_scores_real_work_and_refuses_delegation(release, tmp_path):
     from fixtures.hostile.make_hostile_fixtures import CORRECT, INSPECTS_EXPECTED
 
-    from autograder.grading.trusted import CheckCall, ImplementationCell
+    honest = _hostile_verdict(release, tmp_path, CORRECT)
+    assert honest == dict(zip(TESTS, (2.0, 1.0, 1.0, 2.0), strict=True))
+    frames = _hostile_verdict(release, tmp_path, {**CORRECT, "max_pool1d_impl": INSPECTS_EXPECTED})
+    assert frames["max_pool1d_matches_reference"] == 0.0
+    delegating = {**CORRECT, "max_pool1d_impl": "from pooling_ref import max_pool1d"}
+    assert _hostile_verdict(release, tmp_path, delegating)["max_pool1d_matches_reference"] == 0.0
 
-    cell = ImplementationCell(
-        "mp", 2.0, [CheckCall("max_pool1d", "max_pool1d", ["seed", "valid", "same"], 2.0)]
-    )
-    honest = recheck_cell(cell, [("impl", CORRECT["max_pool1d_impl"], "all", 30.0)], seed=0)
-    assert honest.score == 2.0 and honest.fresh_failures == []
-    frames = recheck_cell(cell, [("impl", INSPECTS_EXPECTED, "all", 30.0)], seed=0)
-    assert frames.score == 0.0
-    delegating = recheck_cell(
-        cell, [("impl", "from pooling_ref import max_pool1d", "all", 30.0)], seed=0
-    )
-    assert delegating.score == 0.0
-    assert any("import of pooling_ref refused" in d for d in delegating.denied)
-    # answers looked up from the published cases pass them, but not fresh values
+
+def _seeded_random_cases() -> bool:
+    """Whether the checks' random cases follow grading_context's seed (the battery's work)."""
+    from autograder.checks import EXERCISES, grading_context
+
+    ex = EXERCISES["max_pool1d"]
+
+    def random_inputs():
+        ex._cases = None
+        return [c.args[0].tobytes() for c in ex.cases() if c.group == "random"]
+
+    try:
+        fixed = random_inputs()
+        with grading_context(seed=12345):
+            seeded = random_inputs()
+    finally:
+        ex._cases = None
+    return fixed != seeded
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _seeded_random_cases(), reason="random cases do not follow the seed yet")
+def test_answers_looked_up_from_the_published_cases_lose_the_random_groups(release, tmp_path):
+    from fixtures.hostile.make_hostile_fixtures import CORRECT
+
     from autograder.checks import EXERCISES
 
     table = {
@@ -346,44 +365,34 @@ def test_trusted_recheck_scores_real_work_and_refuses_delegation():
         )
         + "def max_pool1d(x, *a, **k):\n    return _T[np.asarray(x).tobytes()].copy()\n"
     )
-    hard_coded = recheck_cell(cell, [("impl", lookup, "all", 30.0)], seed=0)
-    assert hard_coded.score == 2.0 and hard_coded.fresh_failures
+    got = _hostile_verdict(release, tmp_path, {**CORRECT, "max_pool1d_impl": lookup}, seed=777)
+    assert got["max_pool1d_matches_reference"] < 2.0
 
 
 def test_worker_answers_without_pooling_ref_loaded():
     with Worker(call_timeout=30) as worker:
-        errors = worker.run_cells(
-            [
-                (
-                    "probe",
-                    "import sys\nloaded = sorted(m for m in sys.modules if 'pooling' in m)",
-                    "all",
-                    30.0,
-                )
-            ]
-        )
-        assert errors == []
-        worker.run_cells([("fn", "def loaded_modules():\n    return tuple(loaded)", "all", 30.0)])
-        assert worker.function("loaded_modules")() == ()
+        source = "import sys\nloaded = sorted(m for m in sys.modules if 'pooling' in m)"
+        assert worker.exec_cell("probe", source, "all", 30.0, 60.0) == []
+        source = "def loaded_modules():\n    return tuple(loaded)"
+        worker.exec_cell("fn", source, "all", 30.0, 60.0)
+        assert worker.values(["loaded_modules", "loaded"]) == {
+            "loaded_modules": CALLABLE,
+            "loaded": [],
+        }
+        assert worker.call("loaded_modules", (), {}, 30.0) == ()
 
 
-def test_worker_stops_a_runaway_cell_and_goes_on():
+def test_worker_stops_a_runaway_statement_and_goes_on():
     with Worker(call_timeout=30) as worker:
-        errors = worker.run_cells(
-            [
-                ("loop", "while True:\n    pass", "all", 1.0),
-                ("fn", "def answer():\n    return 42", "all", 10.0),
-                (
-                    "demo",
-                    "def helper():\n    return 1\nprint(helper())\nwhile True: pass",
-                    "definitions",
-                    10.0,
-                ),
-            ]
-        )
-        assert errors == ["loop: stopped after 1 s"]
-        assert worker.function("answer")() == 42
-        assert worker.function("helper")() == 1  # definitions only: the loop never ran
+        loop = "while True:\n    pass\ndef answer():\n    return 42"
+        assert worker.exec_cell("loop", loop, "all", 1.0, 30.0) == [
+            "loop line 1: stopped after 1 s"
+        ]
+        demo = "def helper():\n    return 1\nprint(helper())\nwhile True: pass"
+        assert worker.exec_cell("demo", demo, "definitions", 10.0, 30.0) == []
+        assert worker.values(["answer", "helper"]) == {"answer": CALLABLE, "helper": CALLABLE}
+        assert worker.call("answer", (), {}, 10.0) == 42
+        assert worker.call("helper", (), {}, 10.0) == 1  # definitions only: the loop never ran
 
 
 # ------------------------------------------------------------------ report categories

@@ -21,12 +21,12 @@ import nbformat
 import pytest
 from fixtures.helpers import generated_toy_course
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 from autograder.course.samples import build_samples
 from autograder.grading.pipeline import grade, thread_settings
 from autograder.grading.report import autograde_results
-from autograder.sandbox import policy as sandbox
-from autograder.sandbox import zygote
+from autograder.sandbox import bwrap, kernels, zygote
 
 pytestmark = [
     pytest.mark.slow,
@@ -43,26 +43,30 @@ def running_zygote():
 
 @pytest.fixture
 def kernel_policy(tmp_path, monkeypatch):
-    """A sandbox policy and kernelspec in tmp_path (JUPYTER_PATH restored afterwards)."""
+    """Kernels are prepared in tmp_path (JUPYTER_PATH and the zygote restored afterwards)."""
     monkeypatch.setenv("JUPYTER_PATH", os.environ.get("JUPYTER_PATH", ""))
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
-    policy = sandbox.Policy(
-        cwd=str(tmp_path / "work"),
-        allow=[str(tmp_path / "home")],
-        log=str(tmp_path / "denied.log"),
-    )
-    sandbox.prepare_kernel(tmp_path, policy)
-    yield policy
+    yield tmp_path
     zygote.use(None)
 
 
-def run_cells(*sources: str, forked: bool = True) -> list[str]:
-    """Run code cells in a sandbox kernel; the text each cell printed (or its error)."""
+_kernels = iter(range(10**6))
+
+
+def run_cells(*sources: str, socket_path: str | None = None, scratch: Path) -> list[str]:
+    """Run code cells in a new sandbox kernel (forked from the zygote at ``socket_path``, if
+    given), as the grader does; the text each cell printed (or its error)."""
+    _, name, options = kernels.prepare_sandboxed_kernel(
+        scratch / f"k{next(_kernels)}", kernels.Limits(), [], socket_path
+    )
+    cfg = Config()
+    for option, value in options.items():
+        setattr(cfg.KernelManager, option, value)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    options = {"kernel_manager_class": zygote.ZygoteKernelManager} if forked else {}
     NotebookClient(
-        nb, kernel_name=sandbox.KERNEL_NAME, timeout=60, allow_errors=True, **options
-    ).execute()
+        nb, kernel_name=name, timeout=60, allow_errors=True, config=cfg,
+        kernel_manager_class=zygote.ZygoteKernelManager,
+    ).execute()  # fmt: skip
     texts = []
     for cell in nb.cells:
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
@@ -81,50 +85,67 @@ print(json.dumps({
     "no_pyc": sys.dont_write_bytecode,
     "env": sorted(set(os.environ) - {"JPY_PARENT_PID"}),
     "parent_poller": "JPY_PARENT_PID" in os.environ,
+    "uid": os.getuid(),
 }))
 """
 
 
+def relative(seen: dict) -> dict:
+    """``seen`` with the kernel's folders relative to its own folder (each kernel has one)."""
+    folder = os.path.dirname(seen["cwd"])
+    return {k: v.replace(folder, "<kernel>") if isinstance(v, str) else v for k, v in seen.items()}
+
+
 def test_a_forked_kernel_is_the_sandboxed_kernel_with_tensorflow_already_imported(
-    running_zygote, kernel_policy, tmp_path
+    running_zygote, kernel_policy
 ):
     """Same folder, home, TMPDIR, flags and environment as a kernel started the usual way."""
-    usual = json.loads(run_cells(PROBE, forked=False)[0])
-    zygote.use(running_zygote.socket_path)
-    forked = json.loads(run_cells(PROBE)[0])
+    usual = relative(json.loads(run_cells(PROBE, scratch=kernel_policy)[0]))
+    forked = json.loads(
+        run_cells(PROBE, socket_path=running_zygote.socket_path, scratch=kernel_policy)[0]
+    )
+    assert forked["cwd"].startswith(os.path.dirname(running_zygote.socket_path).rsplit("/", 1)[0])
+    forked = relative(forked)
     assert usual.pop("preloaded") is False
     assert forked.pop("preloaded") is True  # it came from the zygote
-    # the one difference: no JPY_PARENT_PID, whose poller would compare it with the parent
-    # (the zygote) and stop the kernel; the kernel watches its worker itself instead
-    assert usual.pop("parent_poller") is True
+    # the kernel watches its worker itself (no JPY_PARENT_PID, whose poller would compare it
+    # with the parent: the zygote, or the OS sandbox's init)
+    assert usual.pop("parent_poller") is (not bwrap.active())
     assert forked.pop("parent_poller") is False
     assert forked == usual
-    assert forked["cwd"] == str(Path(kernel_policy.cwd).resolve())
-    assert forked["tmp"] == str(tmp_path / "home" / "tmp")  # not the zygote's
+    assert forked["cwd"] == "<kernel>/work"
+    assert forked["tmp"] == "<kernel>/home/tmp"  # not the zygote's
     assert forked["no_pyc"] is True
     assert "PYTHONDONTWRITEBYTECODE" not in forked["env"]  # scrubbed, like any grader variable
+    if bwrap.active():
+        assert forked["uid"] == bwrap.UID != os.getuid()
 
 
 def test_a_forked_kernel_cannot_reach_the_zygote(running_zygote, kernel_policy):
-    zygote.use(running_zygote.socket_path)
     path = running_zygote.socket_path
     out = run_cells(
         f"open({path!r}, 'rb')",
         f"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({path!r})",
         f"import os\nos.listdir({os.path.dirname(path)!r})",
+        socket_path=path,
+        scratch=kernel_policy,
     )
     assert all(text.startswith("PermissionError: grading sandbox") for text in out), out
 
 
 def test_forked_kernels_get_their_own_random_seeds(running_zygote, kernel_policy):
-    zygote.use(running_zygote.socket_path)
     draw = "import random, numpy as np\nprint(random.random(), np.random.random())"
-    assert run_cells(draw)[0] != run_cells(draw)[0]
+    one, two = (
+        run_cells(draw, socket_path=running_zygote.socket_path, scratch=kernel_policy)[0]
+        for _ in range(2)
+    )
+    assert one != two
 
 
 def test_without_a_zygote_kernels_start_the_usual_way(kernel_policy, tmp_path):
-    zygote.use(str(tmp_path / "no-such-zygote.sock"))
-    seen = json.loads(run_cells(PROBE)[0])
+    (tmp_path / "no-zygote" / "kernels").mkdir(parents=True)
+    missing = str(tmp_path / "no-zygote" / "socket" / "zygote.sock")
+    seen = json.loads(run_cells(PROBE, socket_path=missing, scratch=kernel_policy)[0])
     assert seen["preloaded"] is False
     assert zygote._socket_path is None  # later kernels do not try again
 
@@ -132,7 +153,7 @@ def test_without_a_zygote_kernels_start_the_usual_way(kernel_policy, tmp_path):
 def test_the_handle_reports_a_kill_and_ignores_signals_after_the_end(
     running_zygote, kernel_policy, tmp_path
 ):
-    kernel = start_idle_kernel(running_zygote, kernel_policy, tmp_path)
+    kernel = start_idle_kernel(running_zygote, tmp_path)
     assert kernel.poll() is None
     kernel.kill()
     assert kernel.wait(timeout=10) == -signal.SIGKILL
@@ -140,23 +161,33 @@ def test_the_handle_reports_a_kill_and_ignores_signals_after_the_end(
     kernel.send_signal(signal.SIGINT)  # gone: nothing to signal, no error
 
 
-def start_idle_kernel(running_zygote, policy, tmp_path) -> zygote.ForkedKernel:
+def start_idle_kernel(running_zygote, tmp_path) -> zygote.ForkedKernel:
     from jupyter_client.connect import write_connection_file
 
-    connection, _ = write_connection_file(str(tmp_path / "kernel.json"))
-    policy_path = policy.save(tmp_path / "policy.json")
+    paths, _, _ = kernels.prepare_sandboxed_kernel(
+        tmp_path, kernels.Limits(), [], running_zygote.socket_path
+    )
+    folder = paths["folder"]
+    connection, _ = write_connection_file(str(folder / "kernel.json"))
+    bwrap.give(connection)
     return zygote.fork_kernel(
-        running_zygote.socket_path, [str(policy_path), "-f", connection], dict(os.environ)
+        running_zygote.socket_path,
+        [str(folder / "sandbox-policy.json"), "-f", connection],
+        dict(os.environ),
+        {"root": str(folder.parent), "own": str(folder)} if bwrap.active() else None,
     )
 
 
 WORKER = """
 import json, os, sys, time
-from autograder.sandbox import zygote
+from autograder.sandbox import bwrap, zygote
 from jupyter_client.connect import write_connection_file
 folder = sys.argv[2]
 connection, _ = write_connection_file(os.path.join(folder, "kernel.json"))
-kernel = zygote.fork_kernel(sys.argv[1], [sys.argv[3], "-f", connection], dict(os.environ))
+bwrap.give(connection)
+isolate = {"root": os.path.dirname(folder), "own": folder} if bwrap.active() else None
+policy = os.path.join(folder, "sandbox-policy.json")
+kernel = zygote.fork_kernel(sys.argv[1], [policy, "-f", connection], dict(os.environ), isolate)
 print(kernel.pid, flush=True)
 time.sleep(600)
 """
@@ -164,10 +195,12 @@ time.sleep(600)
 
 def test_a_kernel_dies_with_its_worker(running_zygote, kernel_policy, tmp_path):
     """The grader kills a worker's process group; the forked kernel is not in it."""
-    policy_path = kernel_policy.save(tmp_path / "policy.json")
+    paths, _, _ = kernels.prepare_sandboxed_kernel(
+        tmp_path, kernels.Limits(), [], running_zygote.socket_path
+    )
     worker = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(WORKER), running_zygote.socket_path,
-         str(tmp_path), str(policy_path)],
+         str(paths["folder"])],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

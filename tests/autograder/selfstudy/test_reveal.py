@@ -72,7 +72,7 @@ def test_the_progress_view_shows_checks_reveals_and_a_total(capsys):
     out = capsys.readouterr().out
     assert re.search(r"max_pool1d_vectorised +2 pts +pass 2/2", out)
     assert re.search(r"average_pool1d +3 pts +FAIL 1/3 +revealed: hints 2/4", out)
-    assert re.search(r"pool_geometry +1 pts +hand-in only +revealed: solution", out)
+    assert re.search(r"pool_geometry +1 pts +not checked +revealed: solution", out)
     assert "self-check total: 3 of 5 points checked so far, of 70 in the course" in out
 
 

@@ -2,11 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 import wrong_implementations as wi
 
 from autograder import selfstudy
-from autograder.selfstudy import _progress
+from autograder.selfstudy import _progress, _table
 
 
 def _impl(exercise, name, catalogue):
@@ -18,7 +19,8 @@ def test_a_correct_function_earns_every_measured_point(capsys):
     result = selfstudy.check("max_pool1d", namespace={"max_pool1d": fn})
     out = capsys.readouterr().out
     assert (result.earned, result.measured, result.unmeasured) == (2.0, 2.0, 0.0)
-    for group in ("seed", "valid", "default_strides", "same", "edge", "channels_first", "random"):
+    groups = ("examples", "valid", "default_strides", "same", "edge", "channels_first", "random")
+    for group in groups:
         assert f"PASS {group} " in out
     assert "self-check: 2 of 2 points" in out
 
@@ -45,15 +47,33 @@ def test_every_run_draws_fresh_random_cases():
     assert len(seeds) == 3
 
 
+def _solved(notebook, *names):
+    """The learner's namespace after running the worked solutions of ``names``."""
+    namespace: dict = {"np": np}  # the notebook's first cells import NumPy
+    for name in names:
+        exec(_table.reveal()[notebook][name]["solution"], namespace)
+    return namespace
+
+
 def test_the_whole_notebook_names_what_it_cannot_measure(monkeypatch, capsys):
     monkeypatch.setenv("POOLCOURSE_NOTEBOOK", "01_max_pooling1d")
+    namespace = _solved("01_max_pooling1d", "shape_answers", "pool_geometry", "largest_difference")
     fn = _impl("max_pool1d", "loop", wi.CORRECT)
-    result = selfstudy.check(namespace={"max_pool1d_loops": fn, "max_pool1d": fn})
+    result = selfstudy.check(namespace={**namespace, "max_pool1d_loops": fn, "max_pool1d": fn})
     out = capsys.readouterr().out
-    assert (result.earned, result.measured, result.unmeasured) == (4.0, 4.0, 6.0)
-    assert "not measured here: run the exercise's test cell (pool_geometry_matches_keras)" in out
+    # every part but the hidden answers of shape_answers (1.75 of its 2.25 weights, of 2
+    # points) and the hidden calls of largest_difference (0.5 of 1) is measured, and right
+    shape_answers = 2 * 0.5 / 2.25
+    measured = shape_answers + 1 + 2 + 2 + 0.5
+    assert result.earned == pytest.approx(measured) and result.measured == pytest.approx(measured)
+    assert result.unmeasured == pytest.approx(10 - measured)
+    assert "PASS all_small (516 calls)" in out  # pool_geometry's hidden group, run here
+    assert "PASS shape_mismatch (1 call)" in out  # largest_difference's visible calls
+    assert "0.5 more points are decided only at hand-in (hidden checks of largest_difference)" in (
+        out
+    )
     assert "written answer, graded by hand (2 points)" in out
-    assert "01_max_pooling1d: self-check 4 of 4 points measured; 6 more points" in out
+    assert "01_max_pooling1d: self-check 5.94444 of 5.94444 points measured; 4.05556 more" in out
 
 
 def test_a_missing_function_scores_zero_with_a_message(capsys):
@@ -105,14 +125,34 @@ def test_answers_are_compared_with_the_model_answer_without_showing_it(capsys):
     }  # fmt: skip
     result = selfstudy.check("shape_answers", namespace={"shape_answers": answers})
     out = capsys.readouterr().out
-    assert (result.earned, result.measured, result.unmeasured) == (0.0, 0.0, 2.0)
+    # measured: the visible form of every answer and setting a (0.5 of the 2.25 weights)
+    assert result.earned == result.measured == pytest.approx(2 * 0.5 / 2.25)
+    assert result.unmeasured == pytest.approx(2 * 1.75 / 2.25)
     assert "shape_answers: 8/8 entries agree with the model answer" in out
     answers = {**answers, "c": (32, 50, 8), "h": None}
-    selfstudy.check("shape_answers", namespace={"shape_answers": answers})
+    result = selfstudy.check("shape_answers", namespace={"shape_answers": answers})
     out = capsys.readouterr().out
+    assert result.earned < result.measured  # h has not the form of a shape
     assert "shape_answers: 6/8 entries agree with the model answer (look again at c, h)" in out
     assert "(32, 49, 8)" not in out  # the model's values are not shown
     selfstudy.check("predict_gradients", namespace={"grad_max": [1, 0, 0, 1110, 0, 0]})
     out = capsys.readouterr().out
     assert "grad_max agrees with the model answer" in out
     assert "grad_avg is not defined yet" in out
+
+
+def test_the_hidden_groups_of_a_table_check_are_measured_too(capsys):
+    def pool_geometry(length, pool_size, strides=None, padding="valid"):
+        s = pool_size if strides is None else strides
+        if padding != "same":  # "SAME" is taken for 'valid': case-sensitive
+            return (length - pool_size) // s + 1, 0, 0
+        out = -(-length // s)
+        total = max((out - 1) * s + pool_size - length, 0)
+        return out, total // 2, total - total // 2
+
+    result = selfstudy.check("pool_geometry", namespace={"pool_geometry": pool_geometry})
+    out = capsys.readouterr().out
+    assert "pool_geometry: 2/2 groups pass -> 0.5 of 0.5 points" in out  # what the cell shows
+    assert "FAIL case_insensitive" in out and "PASS all_small" in out  # the hidden groups
+    assert (result.earned, result.measured, result.unmeasured) == (round(0.5 + 0.5 * 2 / 3, 10),
+                                                                   1.0, 0.0)  # fmt: skip
