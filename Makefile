@@ -63,6 +63,7 @@ validate: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/ref_vs_keras.py
 	$(PY) benchmarks/grading.py
+	$(PY) benchmarks/dask_grading.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -9,6 +9,8 @@ Examples
     python -m autograder validate --jobs 2   # solutions pass all tests, students none
     python -m autograder grade submitted/ --jobs 2
     python -m autograder grade lms_export/ --db postgresql://grader@db/poolcourse
+    python -m autograder grade submitted/ --dask tcp://10.0.0.5:8786   # on a Dask cluster
+    python -m autograder gradescope out/poolcourse.zip   # a Gradescope autograder bundle
     python -m autograder report --db postgresql://grader@db/poolcourse --out grading-output
     python -m autograder demo                # a throw-away course, graded end to end
     python -m autograder generate --graded   # for a graded class: no solutions in the package
@@ -133,7 +135,15 @@ def cmd_validate(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grading.pipeline import grade
+    from .grading import pipeline
+
+    grade = pipeline.grade
+    if args.dask:
+        from functools import partial
+
+        from .grading import distributed
+
+        grade = partial(distributed.grade, dask=args.dask)
 
     course = _course(args)
     limits = Limits(
@@ -152,10 +162,20 @@ def cmd_grade(args) -> int:
         progress=not args.quiet,
         limits=limits,
         fork_kernels=not args.no_fork_kernels,
+        canvas_ids=args.canvas_ids,
+        canvas_id_column=args.canvas_id_column,
         unsafe_no_sandbox=args.unsafe_no_sandbox,
     )
     print(summary.text())
     return 0 if summary.ok else 1
+
+
+def cmd_gradescope(args) -> int:
+    from .grading.gradescope import build_bundle
+
+    path = build_bundle(args.out, course=_course(args), assignment=args.assignment)
+    print(f"gradescope: {path} (upload it as the assignment's autograder; see docs/cluster.md)")
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -322,6 +342,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="grade on a Dask cluster instead of --jobs local processes: a scheduler address "
+        "such as tcp://10.0.0.5:8786 (workers need poolcourse[dask] installed, no shared "
+        "folder), or local:N for N worker processes on this machine. See docs/cluster.md",
+    )
+    p.add_argument(
+        "--canvas-ids",
+        metavar="MAP.csv",
+        default=None,
+        help="also write canvas.csv for Canvas' gradebook import (one column per assignment); "
+        "MAP.csv holds Canvas' Student, ID, SIS User ID, SIS Login ID, Section columns (a "
+        "Canvas gradebook export will do) and a column with this grader's student ids",
+    )
+    p.add_argument(
+        "--canvas-id-column",
+        metavar="COLUMN",
+        default=None,
+        help="the column of MAP.csv holding this grader's student ids (default: 'poolcourse' "
+        "or 'student' if present, else 'SIS Login ID')",
+    )
+    p.add_argument(
         "--no-fork-kernels",
         action="store_true",
         help="start every kernel afresh instead of forking it from a process that has "
@@ -348,6 +391,25 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=metavar,
             help=f"{what} (default: {default})",
         )
+
+    p = add(
+        "gradescope",
+        "build a Gradescope autograder bundle (.zip) that grades with this grader",
+        cmd_gradescope,
+        "Write Gradescope's autograder zip: setup.sh (installs this grader), "
+        "run_autograder (grades /autograder/submission with the same sandbox, limits and "
+        "re-check as `grade`, writes /autograder/results/results.json: one test per "
+        "autograded cell, cells with hidden tests shown after grades are published) and "
+        "the course's source notebooks.",
+    )
+    p.add_argument("out", metavar="OUT.zip", help="the bundle to write")
+    p.add_argument(
+        "--assignment",
+        metavar="ID",
+        default=None,
+        help="grade every submission as this assignment, whatever the notebook's file name "
+        "(one Gradescope assignment per notebook; default: told by the notebook's name)",
+    )
 
     p = add(
         "report",

@@ -868,6 +868,7 @@ class GradeSummary:
     table: str = ""
     csv: Path | None = None
     plot: Path | None = None
+    canvas: Path | None = None  # canvas.csv, when a Canvas id map was given
     insight: Path | None = None  # the class insight page (autograder.insight)
     insight_digest: str = ""  # its most common mistakes, flagged cells, look-alike pairs
     warnings: list[str] = field(default_factory=list)
@@ -900,6 +901,7 @@ class GradeSummary:
             f"feedback:  {self.feedback}/<student>/<assignment>/<notebook>.html",
             f"autograded: {self.autograded}/<student>/<assignment>/ (the formgrader's)",
             *([f"insight:   {self.insight}"] if self.insight else []),
+            *([f"canvas:    {self.canvas}"] if self.canvas else []),
         ]
         return "\n".join(lines)
 
@@ -950,6 +952,9 @@ def grade(
     submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT,
     limits: Limits | None = None,
     fork_kernels: bool = True,
+    executor=None,
+    canvas_ids: Path | str | None = None,
+    canvas_id_column: str | None = None,
     unsafe_no_sandbox: bool = False,
 ) -> GradeSummary:
     """Autograde every submission under ``submissions``, ``jobs`` at once.
@@ -988,6 +993,16 @@ def grade(
         Fork the sandboxed kernels from a process that has imported TensorFlow
         and Keras once (:mod:`autograder.sandbox.zygote`, Linux) instead of starting
         each afresh: the same kernels, about 3 s of CPU less per submission.
+    executor : context manager, optional
+        Grade elsewhere than in local worker processes: entered before the
+        gradebooks are touched, it gives an object whose ``run`` has
+        :func:`_run_workers`' signature and yields the same (job, record) pairs
+        (:class:`autograder.grading.distributed.DaskCluster`; use
+        :func:`autograder.grading.distributed.grade`).
+    canvas_ids : path, optional
+        Also write ``canvas.csv`` for Canvas' gradebook import, students mapped
+        by this CSV (its column ``canvas_id_column`` holds the grader's student
+        ids; see :mod:`autograder.grading.canvas`). Read before grading starts.
     unsafe_no_sandbox : bool
         Grade without the OS sandbox (:mod:`autograder.sandbox.bwrap`) when it is
         not usable here: learner code then runs as the grader's user, held back
@@ -1005,6 +1020,11 @@ def grade(
     from . import report, safeguards
 
     os_sandbox = _os_sandbox(unsafe_no_sandbox)  # first: nothing is done without it
+    roster = None
+    if canvas_ids:
+        from .canvas import read_roster
+
+        roster = read_roster(canvas_ids, canvas_id_column)  # bad input: before any grading
     ensure_bin_on_path()
     course = course or Course()
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -1036,7 +1056,7 @@ def grade(
         not _already_graded(read_record(records_dir / s.student / f"{s.assignment}.json"), s)
         for s in subs
     ) or (force and bool(subs))
-    if anything_to_grade:
+    if anything_to_grade and executor is None:
         _start_forkserver()  # it imports nbgrader while this process sets up the gradebooks
     # what a learner's kernel may not touch, besides every poolcourse-grade* folder
     sandbox = safeguards.job_fields(
@@ -1048,7 +1068,10 @@ def grade(
 
     with (
         tempfile.TemporaryDirectory(prefix="poolcourse-grade-setup-") as setup,
-        _kernel_zygote(anything_to_grade and fork_kernels, jobs, out / "records") as kernels,
+        _executor(executor if anything_to_grade else None) as run_workers,
+        _kernel_zygote(
+            anything_to_grade and fork_kernels and executor is None, jobs, out / "records"
+        ) as kernels,
     ):
         setup = Path(setup)
         with _scratch_sources(course, ids, setup) as source_root:
@@ -1091,7 +1114,8 @@ def grade(
                             "record": str(record_path),
                             "jobs": jobs,
                             "grader_pid": os.getpid(),
-                            "zygote": zygote_socket,
+                            # elsewhere (a Dask worker): whether to fork kernels from its zygote
+                            "zygote": zygote_socket if executor is None else fork_kernels,
                             "os_sandbox": os_sandbox,
                             **sandbox,
                         }
@@ -1107,7 +1131,7 @@ def grade(
                 bar = report.Progress(len(todo), enabled=progress)
                 # closing: an interrupt while a record is applied stops the workers now,
                 # not when the generator is collected (they would go on writing records)
-                with contextlib.closing(_run_workers(todo, jobs, submission_timeout, bar)) as runs:
+                with contextlib.closing(run_workers(todo, jobs, submission_timeout, bar)) as runs:
                     for job, record in runs:
                         key = f"{job['student']}/{job['assignment']}"
                         summary.anomalies += _anomalies(record)
@@ -1125,6 +1149,11 @@ def grade(
     summary.csv = report.write_grades_csv(table, out / "grades.csv")
     summary.plot = report.plot_scores(table, out / "scores.png")
     report.write_anomalies_csv(summary.anomalies, out / "anomalies.csv")
+    if roster is not None:
+        from .canvas import write_canvas_csv
+
+        summary.canvas, warnings = write_canvas_csv(table, roster, out / "canvas.csv")
+        summary.warnings += warnings
     summary.table = report.format_table(table)
     _class_insight(summary, ids)
     return summary
@@ -1232,6 +1261,16 @@ def _scratch_sources(course: Course, ids: Sequence[str], setup: Path):
 
 
 @contextlib.contextmanager
+def _executor(executor):
+    """What grades the jobs: local worker processes, or ``executor`` (e.g. a Dask cluster)."""
+    if executor is None:
+        yield _run_workers
+        return
+    with executor as elsewhere:
+        yield elsewhere.run
+
+
+@contextlib.contextmanager
 def _kernel_zygote(wanted: bool, jobs: int, logs: Path):
     """The zygote the kernels are forked from (None when not wanted or not supported)."""
     from ..sandbox import zygote
@@ -1268,8 +1307,14 @@ def _kill(proc) -> None:
     proc.join(5)
 
 
-def _run_workers(todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[tuple[dict, dict]]:
-    """Run ``todo`` in at most ``jobs`` worker processes; yield (job, record) as each ends."""
+def _run_workers(
+    todo: list[dict], jobs: int, timeout: float, bar, retry: bool = True
+) -> Iterable[tuple[dict, dict]]:
+    """Run ``todo`` in at most ``jobs`` worker processes; yield (job, record) as each ends.
+
+    A failed record is graded once more (:func:`_worth_a_retry`) unless ``retry``
+    is False (a Dask worker: the parent retries, possibly elsewhere).
+    """
     if not todo:
         return
     ctx = _context()
@@ -1308,7 +1353,7 @@ def _run_workers(todo: list[dict], jobs: int, timeout: float, bar) -> Iterable[t
                 del running[sentinel]
                 finished.append((job, record))
             for job, record in finished:
-                if _worth_a_retry(job, record):
+                if retry and _worth_a_retry(job, record):
                     # a grader-side failure (a kernel that did not start in time on a
                     # loaded machine, a worker that died): grade it once more, afresh
                     pending.append({**job, "attempt": job.get("attempt", 1) + 1})
