@@ -7,9 +7,11 @@ are cached by configuration; convolution weights are set per call.
 
 ``output(exercise, case)`` returns ``None`` when the case cannot be expressed
 with a Keras layer (the caller then compares with pooling_ref only).
-Conv1D with ``channels_first`` is not implemented by TensorFlow on the CPU, so
-those cases run the ``channels_last`` layer on transposed input, which is the
-same computation.
+Conv1D cases with ``channels_first`` run the ``channels_last`` layer on transposed
+input, which is the same computation: on the CPU (oneDNN off) an ungrouped
+channels_first Conv1D raises ``UnimplementedError``, and a grouped one with a bias
+adds the bias along the steps whenever the output has as many steps as filters
+(Keras' ``bias_add`` shortcut guesses the channel axis; tests/test_claims.py pins it).
 """
 
 from __future__ import annotations
