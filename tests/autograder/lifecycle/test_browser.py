@@ -17,8 +17,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import RUBRIC, lab_server, rubric_course
 from fixtures.helpers import REPO_ROOT, run_cli
+from lifecycle_support import RUBRIC, lab_server, rubric_course
 
 from autograder.course.samples import build_samples
 

@@ -16,8 +16,8 @@ import time
 
 import nbformat
 import pytest
-from conftest import RUBRIC, nbgrader, os_user, rubric_course
 from fixtures.helpers import run_cli
+from lifecycle_support import RUBRIC, nbgrader, os_user, rubric_course
 
 from autograder.course.assignments import write_student_config
 
@@ -225,7 +225,7 @@ def test_the_demos_regrade_command_runs_as_printed(tmp_path):
     with no submissions yet)."""
     import subprocess
 
-    from conftest import nbgrader_env
+    from lifecycle_support import nbgrader_env
 
     from autograder.grading.demo import closing_advice
 

@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import nbgrader_env, rubric_course
 from fixtures.helpers import REPO_ROOT, copy_fixture_course
+from lifecycle_support import nbgrader_env, rubric_course
 
 from autograder.course.assignments import Course
 from autograder.course.samples import build_samples
@@ -150,7 +150,8 @@ def test_generate_assignment_at_once_on_fresh_databases(tmp_path, postgres_serve
             conn.execute(f'CREATE DATABASE "{name}"')
         db = f"postgresql://{user}:{password}@{host}:{port}/{name}"
         with multiprocessing.get_context("spawn").Pool(2) as pool:
-            outcomes += pool.map(_generate, [(str(course.root), db)] * 2)
+            # a bounded wait: a pool whose worker died would otherwise wait forever
+            outcomes += pool.map_async(_generate, [(str(course.root), db)] * 2).get(timeout=600)
         table = gradebook_scores(db, course.select(None))
         assert [c[0] for c in table.columns] == ["toy_pooling", "toy_shapes"]
     assert outcomes == ["ok"] * 6, outcomes
