@@ -277,7 +277,10 @@ def test_a_killed_grader_resumes_to_the_same_gradebook(graded, tmp_path, sig):
             "--notebook-timeout", str(LIMITS.notebook_timeout),
             "--memory-mb", str(LIMITS.memory_mb)]  # fmt: skip
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    # a grader started from a terminal: SIGINT means KeyboardInterrupt (a background shell or
+    # CI runner may have left SIGINT ignored, which the child would inherit)
     proc = subprocess.Popen(args, env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 300
     while len(list((out / "records").glob("*/*.json"))) < 2 and time.monotonic() < deadline:
