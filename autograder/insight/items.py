@@ -16,13 +16,13 @@ for the cell (written answers awaiting the instructor are left out):
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._csv import write_csv
 from .classdata import NotebookData
 
 
@@ -124,43 +124,39 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 def write_items_csv(rows: Iterable[ItemRow], path: Path) -> Path:
     """``items.csv``: one row per grade cell."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
+    header = [
+        "assignment",
+        "notebook",
+        "cell",
+        "max_score",
+        "learners",
+        "mean",
+        "full",
+        "partial",
+        "zero",
+        "discrimination",
+        "flag",
+    ]
+    return write_csv(
+        path,
+        header,
+        (
             [
-                "assignment",
-                "notebook",
-                "cell",
-                "max_score",
-                "learners",
-                "mean",
-                "full",
-                "partial",
-                "zero",
-                "discrimination",
-                "flag",
+                r.assignment,
+                r.notebook,
+                r.cell,
+                f"{r.max_score:g}",
+                r.learners,
+                _fmt(r.mean, 3),
+                _fmt(r.full),
+                _fmt(r.partial),
+                _fmt(r.zero),
+                _fmt(r.discrimination),
+                r.flag,
             ]
-        )
-        for r in rows:
-            writer.writerow(
-                [
-                    r.assignment,
-                    r.notebook,
-                    r.cell,
-                    f"{r.max_score:g}",
-                    r.learners,
-                    _fmt(r.mean, 3),
-                    _fmt(r.full),
-                    _fmt(r.partial),
-                    _fmt(r.zero),
-                    _fmt(r.discrimination),
-                    r.flag,
-                ]
-            )
-    os.replace(tmp, path)
-    return path
+            for r in rows
+        ),
+    )
 
 
 def plot_items(data: NotebookData, rows: list[ItemRow], path: Path) -> Path:

@@ -28,14 +28,13 @@ Rows of the table (one per notebook and key, learners counted once):
 
 from __future__ import annotations
 
-import csv
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks._hints import HINTS
+from ._csv import write_csv
 from .classdata import NotebookData
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -203,38 +202,34 @@ def _notebook_rows(data: NotebookData) -> list[MistakeRow]:
 
 def write_mistakes_csv(rows: Iterable[MistakeRow], path: Path) -> Path:
     """``mistakes.csv``: assignment, notebook, kind, key, learners, submitted, example, ..."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
+    header = [
+        "assignment",
+        "notebook",
+        "kind",
+        "key",
+        "learners",
+        "submitted",
+        "example",
+        "students",
+        "cells",
+        "description",
+    ]
+    return write_csv(
+        path,
+        header,
+        (
             [
-                "assignment",
-                "notebook",
-                "kind",
-                "key",
-                "learners",
-                "submitted",
-                "example",
-                "students",
-                "cells",
-                "description",
+                r.assignment,
+                r.notebook,
+                r.kind,
+                r.key,
+                r.learners,
+                r.submitted,
+                r.example,
+                " ".join(r.students),
+                " ".join(r.cells),
+                r.description,
             ]
-        )
-        for r in rows:
-            writer.writerow(
-                [
-                    r.assignment,
-                    r.notebook,
-                    r.kind,
-                    r.key,
-                    r.learners,
-                    r.submitted,
-                    r.example,
-                    " ".join(r.students),
-                    " ".join(r.cells),
-                    r.description,
-                ]
-            )
-    os.replace(tmp, path)
-    return path
+            for r in rows
+        ),
+    )

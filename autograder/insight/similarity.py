@@ -24,14 +24,13 @@ instructor decides.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._csv import write_csv
 from .classdata import NotebookData
 
 #: k: characters of filtered code per fingerprint (copydetect's noise threshold; the
@@ -159,34 +158,30 @@ def _spans(slices) -> tuple[tuple[int, int], ...]:
 
 def write_look_alikes_csv(pairs: Iterable[LookAlike], path: Path) -> Path:
     """``look_alikes.csv``: assignment, notebook, cell, the two learners, both similarities."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
+    header = [
+        "assignment",
+        "notebook",
+        "cell",
+        "first",
+        "second",
+        "score",
+        "first_covered",
+        "second_covered",
+    ]
+    return write_csv(
+        path,
+        header,
+        (
             [
-                "assignment",
-                "notebook",
-                "cell",
-                "first",
-                "second",
-                "score",
-                "first_covered",
-                "second_covered",
+                p.assignment,
+                p.notebook,
+                p.cell,
+                p.first,
+                p.second,
+                f"{p.score:.2f}",
+                f"{p.similarity[0]:.2f}",
+                f"{p.similarity[1]:.2f}",
             ]
-        )
-        for p in pairs:
-            writer.writerow(
-                [
-                    p.assignment,
-                    p.notebook,
-                    p.cell,
-                    p.first,
-                    p.second,
-                    f"{p.score:.2f}",
-                    f"{p.similarity[0]:.2f}",
-                    f"{p.similarity[1]:.2f}",
-                ]
-            )
-    os.replace(tmp, path)
-    return path
+            for p in pairs
+        ),
+    )
