@@ -217,7 +217,9 @@ def command(
     root = os.geteuid() == 0
     if not root:
         args.append("--unshare-user")
-    mounts = [*view, "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    # /tmp, /dev and /proc first: what the view binds below them (a virtual environment or a
+    # course checked out under /tmp, say) is mounted on top of them, not hidden by them
+    mounts = ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *view]
     for folder in read_write:
         mounts += ["--bind", str(folder), str(folder)]
     args += _with_parent_folders(mounts)

@@ -47,3 +47,14 @@ def test_the_worker_view_hides_the_oracles():
     bound = [view[i + 2] for i, a in enumerate(view) if a == "--ro-bind"]
     assert str(Path(worker.__file__).resolve()) in bound
     assert not any(p.endswith(("/pooling_ref", "/autograder")) for p in bound)
+
+
+def test_what_the_view_binds_under_tmp_is_not_hidden_by_the_private_tmp(monkeypatch):
+    """A checkout or virtual environment under /tmp (a CI clone, say): the private /tmp is
+    mounted first and the view's binds on top of it, else python itself would be missing."""
+    monkeypatch.setattr(bwrap.os, "geteuid", lambda: 0)
+    venv = "/tmp/ci-clone/.venv"
+    argv = bwrap.command(read_write=["/tmp/k"], view=["--ro-bind", venv, venv])
+    tmpfs = argv.index("/tmp", argv.index("--tmpfs"))
+    assert argv.index(venv) > tmpfs
+    assert argv[argv.index("/tmp/ci-clone") - 1] == "--dir"  # made readable inside the tmpfs
