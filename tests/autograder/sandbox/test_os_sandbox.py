@@ -27,7 +27,7 @@ import autograder
 from autograder.course.assignments import REPO_ROOT
 from autograder.grading.pipeline import thread_settings
 from autograder.sandbox import bwrap, kernels, zygote
-from autograder.sandbox.worker import Worker
+from autograder.sandbox.worker import CALLABLE, Worker
 
 pytestmark = [
     pytest.mark.slow,
@@ -341,8 +341,9 @@ def test_the_recheck_worker_reaches_nothing(victims, guard):
                     str(PACKAGES / "checks" / "__init__.py"), str(PACKAGES / "__init__.py")],
     )  # fmt: skip
     with Worker() as worker:
-        assert worker.run_cells([("attack", ATTACK, "all", 30.0)]) == []
-        seen = json.loads(worker.function("attack")(json.dumps(spec)))
+        assert worker.exec_cell("attack", ATTACK, "all", 30.0, 60.0) == []
+        assert worker.values(["attack"]) == {"attack": CALLABLE}
+        seen = json.loads(worker.call("attack", (json.dumps(spec),), {}, 60.0))
     guard.assert_nothing_happened(seen)
 
 
@@ -375,7 +376,8 @@ DELEGATE = textwrap.dedent(
 def test_the_worker_cannot_delegate_to_pooling_ref_or_keras():
     ref = str(Path(__import__("pooling_ref").__file__))
     with Worker() as worker:
-        assert worker.run_cells([("delegate", DELEGATE, "all", 30.0)]) == []
-        seen = worker.function("delegate")(ref, str(SITE))
+        assert worker.exec_cell("delegate", DELEGATE, "all", 30.0, 60.0) == []
+        assert worker.values(["delegate"]) == {"delegate": CALLABLE}
+        seen = worker.call("delegate", (ref, str(SITE)), {}, 60.0)
     assert seen["pooling_ref exists"] is False and seen["keras exists"] is False
     assert not any(str(v).startswith("IMPORTED") for v in seen.values()), seen
