@@ -60,7 +60,9 @@ def wheel_text(wheel: Path) -> str:
 
 
 def found(lines: list[str], text: str) -> list[str]:
-    return [ln for ln in lines if ln in text or json.dumps(ln)[1:-1] in text]
+    """The lines that occur in ``text`` as they are or inside JSON (escaped either way)."""
+    forms = lambda ln: (ln, json.dumps(ln)[1:-1], json.dumps(ln, ensure_ascii=False)[1:-1])  # noqa: E731
+    return [ln for ln in lines if any(form in text for form in forms(ln))]
 
 
 @pytest.mark.slow
