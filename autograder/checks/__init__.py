@@ -62,6 +62,7 @@ from ._compare import (
     array_mismatch,
     describe_input,
     dtype_mismatch,
+    failure_lines,
     tolerance_for,
 )
 from ._expected import (
@@ -527,12 +528,8 @@ def failure_message(ex: Exercise, outcome: Outcome, fn: Callable | None = None) 
     """The learner-facing description of a failed case (several short lines)."""
     case = outcome.case
     call, inputs = _call_text(ex, case)
-    lines = [f"{ex.name}: case '{case.name}' (group '{case.group}') failed"]
-    if case.about:
-        lines.append(f"  what it tests: {case.about}")
-    lines.append(f"  call: {call}")
-    lines += [f"        {text}" for text in inputs]
-    lines += [f"  {p}" for p in outcome.problems]
+    head = f"{ex.name}: case '{case.name}' (group '{case.group}') failed"
+    lines = failure_lines(head, case.about, call, inputs, outcome.problems)
     lines += [f"  hint: {h}" for h in outcome.hints]
     lines += [f"  note: {n}" for n in outcome.notes]
     lines.append(f"  reproduce: {reproduce_line(ex, case, fn)}")

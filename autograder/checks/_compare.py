@@ -173,3 +173,15 @@ def describe_input(name: str, value, *, max_values: int = 24) -> str:
         text = " ".join(text.split())
         return f"{name} = {text}  ({meta})"
     return f"{name}: {meta}"
+
+
+def failure_lines(head: str, about: str, call: str, inputs, problems) -> list[str]:
+    """The learner-facing lines every failed case starts with: what failed, what it tests,
+    the call, its inputs, and what is wrong (the checks add hints and a reproduce line)."""
+    lines = [head]
+    if about:
+        lines.append(f"  what it tests: {about}")
+    lines.append(f"  call: {call}")
+    lines += [f"        {text}" for text in inputs]
+    lines += [f"  {p}" for p in problems]
+    return lines

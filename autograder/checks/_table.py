@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._compare import array_mismatch, describe_input, tolerance_for
+from ._compare import array_mismatch, describe_input, failure_lines, tolerance_for
 from ._guard import run_guarded
 
 _MISSING = object()
@@ -148,13 +148,8 @@ def _call_text(name: str, case: Expect) -> tuple[str, list[str]]:
 
 def _failure(name: str, group: str, index: int, case: Expect, problems: list[str]) -> list[str]:
     call, arrays = _call_text(name, case)
-    lines = [f"{name}: call {index + 1} of group '{group}' failed"]
-    if case.about:
-        lines.append(f"  what it tests: {case.about}")
-    lines.append(f"  call: {call}")
-    lines += [f"        {text}" for text in arrays]
-    lines += [f"  {p}" for p in problems]
-    return lines
+    head = f"{name}: call {index + 1} of group '{group}' failed"
+    return failure_lines(head, case.about, call, arrays, problems)
 
 
 def _select(name: str, table: Mapping[str, Sequence[Expect]], groups) -> list[str]:
